@@ -1,0 +1,3 @@
+from geomem.cli import main
+
+main()

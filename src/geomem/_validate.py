@@ -1,0 +1,62 @@
+"""Boundary checks with one message shape: ``<param>: expected <what>, got <value>``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def fail(name: str, expected: str, got: object, exc: type[Exception] = ValueError) -> None:
+    """Raise ``exc`` with the house message: parameter, what was expected, what came."""
+    raise exc(f"{name}: expected {expected}, got {_show(got)}")
+
+
+def _show(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def positive(name: str, value: float) -> float:
+    """Return ``value`` as float if it is finite and > 0."""
+    if not isinstance(value, int | float | np.floating | np.integer) or isinstance(value, bool):
+        fail(name, "a positive number", value, TypeError)
+    if not math.isfinite(value) or value <= 0:
+        fail(name, "a finite number > 0", value)
+    return float(value)
+
+
+def positive_int(name: str, value: int) -> int:
+    """Return ``value`` if it is an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        fail(name, "an integer >= 1", value, TypeError)
+    if value < 1:
+        fail(name, "an integer >= 1", value)
+    return int(value)
+
+
+def positive_list(name: str, values: Sequence[float]) -> tuple[float, ...]:
+    """Return a non-empty tuple of finite positive floats."""
+    values = tuple(values)
+    if not values:
+        fail(name, "a non-empty list of positive numbers", list(values))
+    return tuple(positive(name, v) for v in values)
+
+
+def matrix(name: str, X: object, d: int | None = None) -> np.ndarray:
+    """Return ``X`` as a finite float array of shape (n, d) with n >= 1."""
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "fiu":
+        fail(name, "a real numeric array", f"dtype {arr.dtype}", TypeError)
+    if arr.ndim != 2:
+        fail(name, "a 2-D array of shape (N, d)", f"{arr.ndim}-D array of shape {arr.shape}")
+    if arr.shape[0] < 1:
+        fail(name, "at least one row (N >= 1)", f"shape {arr.shape}")
+    if d is not None and arr.shape[1] != d:
+        fail(name, f"{d} columns (d = {d})", f"shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        fail(name, "finite values", f"{int(np.sum(~np.isfinite(arr)))} NaN/inf entries")
+    return arr

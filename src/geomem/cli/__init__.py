@@ -1,0 +1,27 @@
+"""The `geomem` command line: thin wrappers, parse -> config -> one library call.
+
+Commands are registered explicitly below (no import-time registries).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from geomem.cli import demo as _demo
+from geomem.cli import spectrum as _spectrum
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Geometric memorization in diffusion models: Jacobian spectra vs theory.")
+app.command("spectrum")(_spectrum.spectrum)
+app.command("demo")(_demo.demo)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and exit code 2, no traceback."""
+    try:
+        app(args=argv)
+    except (ValueError, TypeError, OSError) as exc:
+        typer.echo(f"geomem: error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Experiments: frozen configs and the runners that turn them into results."""

@@ -1,0 +1,96 @@
+"""`geomem spectrum`: spectra of an exact score over a noise grid, as one frozen config."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+import geomem
+from geomem import _validate
+from geomem.data import LinearManifold, load_array, preset, query_points
+from geomem.schedules import get_schedule
+from geomem.scores import EmpiricalScore, GaussianScore
+from geomem.spectra.scan import NoiseScan, scan_noise
+
+POINT_KINDS = ("train", "fresh", "origin")
+
+
+@dataclass(frozen=True)
+class SpectrumConfig:
+    """Everything that decides a `geomem spectrum` result."""
+
+    noise_var: tuple[float, ...]  # VE-equivalent noise variances v = sigma^2 / alpha^2
+    preset: str | None = "paper"  # linear-manifold preset (or None with data_file)
+    data_file: str | None = None  # .npy/.npz training set (N, d) instead of a preset
+    n_train: int = 1000  # N, training points drawn from the preset
+    seed: int = 0  # training draw uses [seed, 0], query points [seed, 1], population [seed, 2]
+    points: str = "train"  # train | fresh | origin | path to a .npy/.npz file
+    n_points: int = 16  # B, number of query points
+    point_noise: str = "matched"  # matched | none | a std in VE units
+    model: str = "exact"  # exact (empirical score of the N points) | population
+    population_n: int = 100_000  # sample size of the population reference when not closed form
+    schedule: str = "ve"  # ve | vp | ddpm | edm; results are reported on the v axis
+    method: str = "auto"  # auto | closed-form | gram | autodiff
+    threshold: float = 0.5  # threshold rule: tangent if r < threshold
+    chunk_size: int = 4096  # training points per streamed chunk
+    device: str = "cpu"
+    version: str = field(default=geomem.__version__)
+
+    def __post_init__(self):
+        _validate.positive_list("noise_var", self.noise_var)
+        if (self.preset is None) == (self.data_file is None):
+            _validate.fail("data", "exactly one of --preset or --data",
+                           {"preset": self.preset, "data": self.data_file})
+        if self.preset is not None:
+            preset(self.preset)  # raises for unknown names
+            _validate.positive_int("n_train", self.n_train)
+        if self.model not in ("exact", "population"):
+            _validate.fail("model", "'exact' or 'population'", self.model)
+        if self.model == "population" and self.preset is None:
+            _validate.fail("model", "a --preset for the population model (a data file has none)",
+                           self.data_file)
+        _validate.positive_int("n_points", self.n_points)
+        _validate.positive_int("population_n", self.population_n)
+        _validate.positive("threshold", self.threshold)
+        get_schedule(self.schedule)
+
+
+def _training_set(cfg: SpectrumConfig) -> tuple[np.ndarray, LinearManifold | None]:
+    if cfg.data_file is not None:
+        return load_array(cfg.data_file, name="data"), None
+    manifold = preset(cfg.preset)
+    return manifold.sample(cfg.n_train, np.random.default_rng([cfg.seed, 0])), manifold
+
+
+def build_score(cfg: SpectrumConfig, X: np.ndarray, manifold: LinearManifold | None):
+    """The exact empirical score of X, or the population reference of the preset."""
+    sched = get_schedule(cfg.schedule)
+    kw = {"chunk_size": cfg.chunk_size, "device": cfg.device}
+    if cfg.model == "exact":
+        return EmpiricalScore(X, sched, **kw)
+    if not manifold.normalize:
+        return GaussianScore.from_manifold(manifold, sched, device=cfg.device)
+    big = manifold.sample(cfg.population_n, np.random.default_rng([cfg.seed, 2]))
+    return EmpiricalScore(big, sched, **kw)
+
+
+def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, NoiseScan]:
+    """Run a spectrum measurement; returns the JSON-ready result and the scan."""
+    X, manifold = _training_set(cfg)
+    d = X.shape[1]
+    kind, path = (cfg.points, None) if cfg.points in POINT_KINDS else ("file", cfg.points)
+    queries = query_points(kind, cfg.n_points, np.random.default_rng([cfg.seed, 1]),
+                           X_train=X, manifold=manifold, path=path, d=d,
+                           noise=None if cfg.point_noise == "matched" and kind == "file"
+                           else cfg.point_noise)
+    score = build_score(cfg, X, manifold)
+    bases = manifold.block_bases() if manifold is not None else None
+    scan = scan_noise(score, queries, cfg.noise_var, bases=bases, method=cfg.method,
+                      threshold=cfg.threshold, progress=progress)
+    result = {"config": asdict(cfg), "N": int(X.shape[0]), "schedule": cfg.schedule,
+              "model": cfg.model, **scan.to_json()}
+    if manifold is not None:
+        result["blocks"] = manifold.block_labels()
+        result["manifold"] = manifold.describe()
+    return result, scan

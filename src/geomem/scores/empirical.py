@@ -1,0 +1,170 @@
+"""Exact score of a finite training set (SCIENCE.md §4): what a perfectly trained model on N
+points converges to.
+
+w_mu(x) = softmax_mu(-|x - alpha_t y_mu|^2 / (2 sigma_t^2)),  m(x) = sum_mu w_mu y_mu,
+s(x) = (alpha_t m - x) / sigma_t^2,  J(x) = (-I + (alpha_t^2/sigma_t^2) C(x)) / sigma_t^2,
+C(x) = sum_mu w_mu (y_mu - m)(y_mu - m)^T.
+
+Weights stay in the log domain, and the training set is streamed in chunks (online
+log-sum-exp), so memory does not grow with N.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from geomem import _validate
+from geomem.schedules import VE, Schedule
+from geomem.scores.base import as_points, coefficients
+
+
+class EmpiricalScore:
+    """Score, posterior mean and covariance of the empirical distribution of ``X``.
+
+    Parameters
+    ----------
+    X : array (N, d)
+        Training set y_1..y_N.
+    schedule : Schedule
+        Forward process; default VE(0.01, 50).
+    chunk_size : int
+        Training points per streamed chunk.
+    dtype, device
+        Computation dtype (float64 by default: weights underflow in float32 at small noise)
+        and device.
+    weight_tol : float
+        Covariance passes skip training points whose weight is below this for every query
+        (their contribution to C is below ``weight_tol * diam^2`` each). 0 keeps every point.
+    """
+
+    def __init__(self, X, schedule: Schedule | None = None, *, chunk_size: int = 4096,
+                 dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
+                 weight_tol: float = 1e-30):
+        X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X
+        X = _validate.matrix("X (training set)", X)
+        self.schedule = schedule if schedule is not None else VE()
+        self.chunk_size = _validate.positive_int("chunk_size", chunk_size)
+        if weight_tol < 0 or not math.isfinite(weight_tol):
+            _validate.fail("weight_tol", "a finite number >= 0", weight_tol)
+        self.weight_tol = float(weight_tol)
+        self.dtype, self.device = dtype, torch.device(device)
+        self.Y = torch.as_tensor(X, dtype=dtype, device=self.device)
+        self.y2 = (self.Y**2).sum(1)
+        self.N, self.d = self.Y.shape
+
+    def _prep(self, x, t):
+        x = as_points(x, self.d, self.dtype, self.device)
+        a, s = coefficients(self.schedule, t, x.shape[0], self.dtype, self.device)
+        return x, a, s
+
+    def _chunks(self):
+        for start in range(0, self.N, self.chunk_size):
+            yield slice(start, min(start + self.chunk_size, self.N))
+
+    def _logits(self, x, a, s, sl):
+        # -|x - a y|^2 / (2 s^2), expanded so that no (B, chunk, d) tensor is formed
+        x2 = (x**2).sum(1, keepdim=True)
+        cross = x @ self.Y[sl].T
+        return -(x2 - 2 * a * cross + a**2 * self.y2[sl]) / (2 * s**2)
+
+    def _lse_and_mean(self, x, a, s):
+        # one streamed pass: online log-sum-exp and weighted mean (Milakov & Gimelshein 2018)
+        B = x.shape[0]
+        M = torch.full((B,), -math.inf, dtype=self.dtype, device=self.device)
+        S = torch.zeros(B, dtype=self.dtype, device=self.device)
+        A = torch.zeros(B, self.d, dtype=self.dtype, device=self.device)
+        for sl in self._chunks():
+            lg = self._logits(x, a, s, sl)
+            M_new = torch.maximum(M, lg.max(1).values)
+            scale = torch.exp(M - M_new)
+            e = torch.exp(lg - M_new[:, None])
+            S = S * scale + e.sum(1)
+            A = A * scale[:, None] + e @ self.Y[sl]
+            M = M_new
+        return M + torch.log(S), A / S[:, None]
+
+    def __call__(self, x, t) -> torch.Tensor:
+        """(B, d) score s(x, t) = (alpha_t m(x) - x) / sigma_t^2."""
+        x, a, s = self._prep(x, t)
+        _, m = self._lse_and_mean(x, a, s)
+        return (a * m - x) / s**2
+
+    def denoiser(self, x, t) -> torch.Tensor:
+        """(B, d) posterior mean m(x) = E[x_0 | x_t = x] under the empirical prior."""
+        x, a, s = self._prep(x, t)
+        return self._lse_and_mean(x, a, s)[1]
+
+    def log_weights(self, x, t) -> torch.Tensor:
+        """(B, N) log w_mu(x): logits written chunk by chunk, then one log-sum-exp."""
+        x, a, s = self._prep(x, t)
+        out = torch.empty(x.shape[0], self.N, dtype=self.dtype, device=self.device)
+        for sl in self._chunks():
+            out[:, sl] = self._logits(x, a, s, sl)
+        return out - torch.logsumexp(out, 1, keepdim=True)
+
+    def log_prob(self, x, t) -> torch.Tensor:
+        """(B,) log p_t(x) = log (1/N) sum_mu N(x; alpha_t y_mu, sigma_t^2 I)."""
+        x, a, s = self._prep(x, t)
+        logZ, _ = self._lse_and_mean(x, a, s)
+        return logZ - math.log(self.N) - 0.5 * self.d * torch.log(2 * math.pi * s[:, 0] ** 2)
+
+    def effective_n(self, x, t) -> torch.Tensor:
+        """(B,) effective number of points 1 / sum_mu w_mu^2 (N at large noise, 1 at collapse)."""
+        lw = self.log_weights(x, t)
+        return torch.exp(-torch.logsumexp(2 * lw, 1))
+
+    def _weighted_rows(self, x, a, s, logZ, m):
+        # yields sqrt(w) (y - m), shape (B, rows, d), over the points with non-negligible weight
+        budget = max(1, (1 << 25) // max(1, x.shape[0] * self.d))  # ~256 MB of float64
+        for sl in self._chunks():
+            w = torch.exp(self._logits(x, a, s, sl) - logZ[:, None])
+            keep = torch.nonzero(w.max(0).values > self.weight_tol).flatten()
+            for k in range(0, keep.numel(), budget):
+                idx = keep[k:k + budget]
+                Yc = self.Y[sl][idx]
+                yield w[:, idx].sqrt()[:, :, None] * (Yc[None] - m[:, None, :])
+
+    def posterior(self, x, t) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior mean m (B, d) and covariance C (B, d, d) of the training points."""
+        x, a, s = self._prep(x, t)
+        logZ, m = self._lse_and_mean(x, a, s)
+        C = torch.zeros(x.shape[0], self.d, self.d, dtype=self.dtype, device=self.device)
+        for Z in self._weighted_rows(x, a, s, logZ, m):
+            C += Z.transpose(1, 2) @ Z
+        return m, C
+
+    def jacobian(self, x, t) -> torch.Tensor:
+        """(B, d, d) closed-form J = (-I + (alpha_t^2 / sigma_t^2) C) / sigma_t^2 (symmetric)."""
+        x, a, s = self._prep(x, t)
+        _, C = self.posterior(x, t)
+        eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
+        a3, s3 = a[:, :, None], s[:, :, None]
+        return (-eye + (a3**2 / s3**2) * C) / s3**2
+
+    def covariance_eigh(self, x, t, eigvecs: bool = False):
+        """Eigenpairs of C(x) through the k x k Gram matrix of the k weighted, centred points.
+
+        Returns eigenvalues (B, d) ascending (zeros for the d - k null directions) and, if
+        ``eigvecs``, (B, d, d) orthonormal eigenvectors (null space completed by QR).
+        """
+        x, a, s = self._prep(x, t)
+        logZ, m = self._lse_and_mean(x, a, s)
+        Z = torch.cat(list(self._weighted_rows(x, a, s, logZ, m)), dim=1)  # (B, k, d)
+        k = Z.shape[1]
+        if k >= self.d:  # no saving: the dense route is the same cost
+            C = Z.transpose(1, 2) @ Z
+            lam, vec = torch.linalg.eigh(C)
+            return (lam.clamp_min(0), vec) if eigvecs else lam.clamp_min(0)
+        lam_k, u = torch.linalg.eigh(Z @ Z.transpose(1, 2))  # (B, k), (B, k, k)
+        lam_k = lam_k.clamp_min(0)
+        lam = torch.cat([torch.zeros(x.shape[0], self.d - k, dtype=self.dtype,
+                                     device=self.device), lam_k], 1)
+        if not eigvecs:
+            return lam
+        V = Z.transpose(1, 2) @ u / lam_k.clamp_min(torch.finfo(self.dtype).tiny).sqrt()[:, None]
+        eye = torch.eye(self.d, dtype=self.dtype, device=self.device).expand(x.shape[0], -1, -1)
+        # Householder QR of [V | I]: Q[:, :k] = +-V, Q[:, k:] spans the null space of C
+        Q, _ = torch.linalg.qr(torch.cat([V, eye], dim=2))
+        return lam, torch.cat([Q[:, :, k:], Q[:, :, :k]], dim=2)

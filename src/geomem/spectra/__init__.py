@@ -1,0 +1,16 @@
+"""Jacobian spectra of scores and the rules that read a dimension off them."""
+
+from geomem.spectra.dimension import (
+    RULES,
+    dimension,
+    gap_dimension,
+    spike_dimension,
+    subspace_dimension,
+    threshold_dimension,
+)
+from geomem.spectra.jacobian import autodiff_jacobian, jacobian_spectrum, spectrum_of_matrix
+from geomem.spectra.spectrum import Spectrum
+
+__all__ = ["RULES", "Spectrum", "autodiff_jacobian", "dimension", "gap_dimension",
+           "jacobian_spectrum", "spectrum_of_matrix", "spike_dimension", "subspace_dimension",
+           "threshold_dimension"]
