@@ -64,7 +64,8 @@ class VE:
 
     def t_of_noise_var(self, noise_var):
         xp = _ns(noise_var)
-        return xp.log(xp.sqrt(noise_var) / self.sigma_min) / math.log(self.sigma_max / self.sigma_min)
+        log_ratio = math.log(self.sigma_max / self.sigma_min)
+        return xp.log(xp.sqrt(noise_var) / self.sigma_min) / log_ratio
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,9 @@ class DDPM:
         grid = np.arange(self.n_steps, dtype=np.float64)
         if isinstance(t, torch.Tensor):
             out = np.interp(t.detach().cpu().double().numpy(), grid, self.log_alpha_bar)
-            return torch.as_tensor(out, dtype=t.dtype if t.is_floating_point() else torch.float64,
-                                   device=t.device)
+            return torch.as_tensor(
+                out, dtype=t.dtype if t.is_floating_point() else torch.float64, device=t.device
+            )
         return np.interp(t, grid, self.log_alpha_bar)
 
     def alpha(self, t):

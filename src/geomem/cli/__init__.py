@@ -12,8 +12,12 @@ import typer
 from geomem.cli import demo as _demo
 from geomem.cli import spectrum as _spectrum
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Geometric memorization in diffusion models: Jacobian spectra vs theory.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Geometric memorization in diffusion models: Jacobian spectra vs theory.",
+)
 app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
 

@@ -20,10 +20,12 @@ def spectrum(
     seed: int = typer.Option(0, "--seed"),
     points: str = typer.Option("train", "--points", help="train | fresh | origin | FILE.npy"),
     n_points: int = typer.Option(16, "--n-points", help="B, number of query points."),
-    point_noise: str = typer.Option("matched", "--point-noise",
-                                    help="matched | none | a fixed std (VE units)."),
-    noise_var: str = typer.Option(None, "--noise-var",
-                                  help="v list: '0.1,0.01' or 'logspace:1e-4:1:40'."),
+    point_noise: str = typer.Option(
+        "matched", "--point-noise", help="matched | none | a fixed std (VE units)."
+    ),
+    noise_var: str = typer.Option(
+        None, "--noise-var", help="v list: '0.1,0.01' or 'logspace:1e-4:1:40'."
+    ),
     sigma: str = typer.Option(None, "--sigma", help="VE sigma list (v = sigma^2), same forms."),
     model: str = typer.Option("exact", "--model", help="exact | population"),
     schedule: str = typer.Option("ve", "--schedule", help="ve | vp | ddpm | edm"),
@@ -35,16 +37,30 @@ def spectrum(
     if (noise_var is None) == (sigma is None):
         _validate.fail("--noise-var/--sigma", "exactly one of the two", None)
     v = float_list("--noise-var", noise_var) or tuple(
-        s**2 for s in _validate.positive_list("--sigma", float_list("--sigma", sigma)))
-    cfg = SpectrumConfig(noise_var=v, preset=None if data else (preset or "paper"),
-                         data_file=data, n_train=n_train, seed=seed, points=points,
-                         n_points=n_points, point_noise=point_noise, model=model,
-                         schedule=schedule, method=method, threshold=threshold, device=device)
+        s**2 for s in _validate.positive_list("--sigma", float_list("--sigma", sigma))
+    )
+    cfg = SpectrumConfig(
+        noise_var=v,
+        preset=None if data else (preset or "paper"),
+        data_file=data,
+        n_train=n_train,
+        seed=seed,
+        points=points,
+        n_points=n_points,
+        point_noise=point_noise,
+        model=model,
+        schedule=schedule,
+        method=method,
+        threshold=threshold,
+        device=device,
+    )
     if data and preset:
         _validate.fail("--preset/--data", "one of the two", f"--preset {preset} --data {data}")
     result, scan = run_spectrum(cfg, progress=True)
     io.save_npy(str(out) + ".points.npy", scan.points)
     io.write_json(out, result)
     dims = np.asarray(result["dimension"]).mean(axis=1)
-    typer.echo(f"wrote {out}: {len(v)} noise levels x {scan.points.shape[1]} points, "
-               f"mean dimension {dims.max():.1f} (max over v) .. {dims.min():.1f} (min)")
+    typer.echo(
+        f"wrote {out}: {len(v)} noise levels x {scan.points.shape[1]} points, "
+        f"mean dimension {dims.max():.1f} (max over v) .. {dims.min():.1f} (min)"
+    )

@@ -31,8 +31,9 @@ def load_array(path: str | Path, name: str = "data", d: int | None = None) -> np
             elif len(keys) == 1:
                 arr = loaded[keys[0]]
             else:
-                _validate.fail(name, "an .npz with one array or an array named 'X'",
-                               f"arrays {keys}")
+                _validate.fail(
+                    name, "an .npz with one array or an array named 'X'", f"arrays {keys}"
+                )
     else:
         arr = loaded
     return _validate.matrix(name, arr, d).astype(np.float64)

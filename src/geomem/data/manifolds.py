@@ -80,8 +80,9 @@ class LinearManifold:
     @classmethod
     def from_variances(cls, d: int, dims, variances, **kw) -> LinearManifold:
         """Manifold with blocks of dimensions ``dims`` and **variances** ``variances``."""
-        return cls.from_stds(d, dims, [math.sqrt(_validate.positive("variance", v))
-                                       for v in variances], **kw)
+        return cls.from_stds(
+            d, dims, [math.sqrt(_validate.positive("variance", v)) for v in variances], **kw
+        )
 
     @property
     def m(self) -> int:
@@ -113,7 +114,7 @@ class LinearManifold:
         """List of (d, m_k) orthonormal bases U_k, one per block (thickness last if present)."""
         U, out, start = self.basis(), [], 0
         for b in self.all_blocks if include_thickness else self.blocks:
-            out.append(U[:, start:start + b.dim])
+            out.append(U[:, start : start + b.dim])
             start += b.dim
         return out
 
@@ -122,7 +123,7 @@ class LinearManifold:
         stds = np.zeros(self.d)
         start = 0
         for b in self.all_blocks:
-            stds[start:start + b.dim] = b.std
+            stds[start : start + b.dim] = b.std
             start += b.dim
         return stds
 
@@ -144,26 +145,35 @@ class LinearManifold:
 
     def describe(self) -> dict:
         """JSON-ready description; block scales are standard deviations."""
-        return {"name": self.name, "d": self.d, "scale_unit": "std",
-                "blocks": [{"dim": b.dim, "std": b.std} for b in self.blocks],
-                "thickness_std": self.thickness, "embedding": self.embedding,
-                "normalize": self.normalize, "basis_seed": self.basis_seed}
+        return {
+            "name": self.name,
+            "d": self.d,
+            "scale_unit": "std",
+            "blocks": [{"dim": b.dim, "std": b.std} for b in self.blocks],
+            "thickness_std": self.thickness,
+            "embedding": self.embedding,
+            "normalize": self.normalize,
+            "basis_seed": self.basis_seed,
+        }
 
 
 def _paper(d1: int, d2: int, name: str) -> LinearManifold:
     # The authors' code: stds 1.0 / 0.3 / 0.01, axis-aligned, each sample divided by its norm.
-    return LinearManifold.from_stds(30, [d1, d2], [1.0, 0.3], thickness=0.01, embedding="axis",
-                                    normalize=True, name=name)
+    return LinearManifold.from_stds(
+        30, [d1, d2], [1.0, 0.3], thickness=0.01, embedding="axis", normalize=True, name=name
+    )
 
 
 PRESETS = {
     "paper": lambda: _paper(2, 5, "paper"),
     "paper-large": lambda: _paper(5, 10, "paper-large"),
     # the same blocks without sphere normalisation: the population score is exact (GaussianScore)
-    "paper-flat": lambda: LinearManifold.from_stds(30, [2, 5], [1.0, 0.3], thickness=0.01,
-                                                   name="paper-flat"),
-    "paper-large-flat": lambda: LinearManifold.from_stds(30, [5, 10], [1.0, 0.3], thickness=0.01,
-                                                         name="paper-large-flat"),
+    "paper-flat": lambda: LinearManifold.from_stds(
+        30, [2, 5], [1.0, 0.3], thickness=0.01, name="paper-flat"
+    ),
+    "paper-large-flat": lambda: LinearManifold.from_stds(
+        30, [5, 10], [1.0, 0.3], thickness=0.01, name="paper-large-flat"
+    ),
 }
 
 

@@ -51,10 +51,17 @@ def _noise(noise: str | float) -> str | float:
     return value
 
 
-def query_points(kind: str, n_points: int, rng: np.random.Generator, *,
-                 X_train: np.ndarray | None = None, manifold: LinearManifold | None = None,
-                 path: str | Path | None = None, noise: str | float | None = None,
-                 d: int | None = None) -> QueryPoints:
+def query_points(
+    kind: str,
+    n_points: int,
+    rng: np.random.Generator,
+    *,
+    X_train: np.ndarray | None = None,
+    manifold: LinearManifold | None = None,
+    path: str | Path | None = None,
+    noise: str | float | None = None,
+    d: int | None = None,
+) -> QueryPoints:
     """Build a query set.
 
     Parameters

@@ -40,16 +40,22 @@ class SpectrumConfig:
     def __post_init__(self):
         _validate.positive_list("noise_var", self.noise_var)
         if (self.preset is None) == (self.data_file is None):
-            _validate.fail("data", "exactly one of --preset or --data",
-                           {"preset": self.preset, "data": self.data_file})
+            _validate.fail(
+                "data",
+                "exactly one of --preset or --data",
+                {"preset": self.preset, "data": self.data_file},
+            )
         if self.preset is not None:
             preset(self.preset)  # raises for unknown names
             _validate.positive_int("n_train", self.n_train)
         if self.model not in ("exact", "population"):
             _validate.fail("model", "'exact' or 'population'", self.model)
         if self.model == "population" and self.preset is None:
-            _validate.fail("model", "a --preset for the population model (a data file has none)",
-                           self.data_file)
+            _validate.fail(
+                "model",
+                "a --preset for the population model (a data file has none)",
+                self.data_file,
+            )
         _validate.positive_int("n_points", self.n_points)
         _validate.positive_int("population_n", self.population_n)
         _validate.positive("threshold", self.threshold)
@@ -80,16 +86,34 @@ def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, Noi
     X, manifold = _training_set(cfg)
     d = X.shape[1]
     kind, path = (cfg.points, None) if cfg.points in POINT_KINDS else ("file", cfg.points)
-    queries = query_points(kind, cfg.n_points, np.random.default_rng([cfg.seed, 1]),
-                           X_train=X, manifold=manifold, path=path, d=d,
-                           noise=None if cfg.point_noise == "matched" and kind == "file"
-                           else cfg.point_noise)
+    queries = query_points(
+        kind,
+        cfg.n_points,
+        np.random.default_rng([cfg.seed, 1]),
+        X_train=X,
+        manifold=manifold,
+        path=path,
+        d=d,
+        noise=None if cfg.point_noise == "matched" and kind == "file" else cfg.point_noise,
+    )
     score = build_score(cfg, X, manifold)
     bases = manifold.block_bases() if manifold is not None else None
-    scan = scan_noise(score, queries, cfg.noise_var, bases=bases, method=cfg.method,
-                      threshold=cfg.threshold, progress=progress)
-    result = {"config": asdict(cfg), "N": int(X.shape[0]), "schedule": cfg.schedule,
-              "model": cfg.model, **scan.to_json()}
+    scan = scan_noise(
+        score,
+        queries,
+        cfg.noise_var,
+        bases=bases,
+        method=cfg.method,
+        threshold=cfg.threshold,
+        progress=progress,
+    )
+    result = {
+        "config": asdict(cfg),
+        "N": int(X.shape[0]),
+        "schedule": cfg.schedule,
+        "model": cfg.model,
+        **scan.to_json(),
+    }
     if manifold is not None:
         result["blocks"] = manifold.block_labels()
         result["manifold"] = manifold.describe()

@@ -34,13 +34,15 @@ class HasJacobian(Protocol):
 @runtime_checkable
 class HasGram(Protocol):
     """A score whose Jacobian is (-I + C alpha^2/sigma^2)/sigma^2 with C of low rank, giving the
-    eigenpairs of C through a small Gram matrix."""
+    eigenpairs of C through a small Gram matrix: returns (eigvals (B, d) ascending,
+    eigvecs (B, d, d) or None, route)."""
 
     def covariance_eigh(self, x: torch.Tensor, t, eigvecs: bool = False): ...
 
 
-def coefficients(schedule: Schedule, t, batch: int, dtype: torch.dtype,
-                 device: torch.device | str) -> tuple[torch.Tensor, torch.Tensor]:
+def coefficients(
+    schedule: Schedule, t, batch: int, dtype: torch.dtype, device: torch.device | str
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(alpha_t, sigma_t) as (B, 1) tensors for a scalar or (B,) time ``t``."""
     t = torch.as_tensor(t, dtype=torch.float64)
     if t.ndim > 1 or (t.ndim == 1 and t.shape[0] not in (1, batch)):
@@ -50,8 +52,10 @@ def coefficients(schedule: Schedule, t, batch: int, dtype: torch.dtype,
     if not torch.all(sigma > 0):
         _validate.fail("t", "times with sigma_t > 0 (noise > 0)", t.tolist())
     shape = (-1, 1)
-    return (alpha.to(dtype=dtype, device=device).expand(batch).reshape(shape),
-            sigma.to(dtype=dtype, device=device).expand(batch).reshape(shape))
+    return (
+        alpha.to(dtype=dtype, device=device).expand(batch).reshape(shape),
+        sigma.to(dtype=dtype, device=device).expand(batch).reshape(shape),
+    )
 
 
 def as_points(x, d: int, dtype: torch.dtype, device) -> torch.Tensor:

@@ -12,12 +12,21 @@ log-sum-exp), so memory does not grow with N.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 
 from geomem import _validate
 from geomem.schedules import VE, Schedule
 from geomem.scores.base import as_points, coefficients
+
+
+class CovarianceEig(NamedTuple):
+    """Eigenpairs of the posterior covariance C(x) and the route that computed them."""
+
+    eigvals: torch.Tensor  # (B, d) ascending
+    eigvecs: torch.Tensor | None  # (B, d, d) or None
+    route: str  # "gram" (k x k Gram matrix, k < d) or "dense" (d x d)
 
 
 class EmpiricalScore:
@@ -39,9 +48,16 @@ class EmpiricalScore:
         (their contribution to C is below ``weight_tol * diam^2`` each). 0 keeps every point.
     """
 
-    def __init__(self, X, schedule: Schedule | None = None, *, chunk_size: int = 4096,
-                 dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
-                 weight_tol: float = 1e-30):
+    def __init__(
+        self,
+        X,
+        schedule: Schedule | None = None,
+        *,
+        chunk_size: int = 4096,
+        dtype: torch.dtype = torch.float64,
+        device: str | torch.device = "cpu",
+        weight_tol: float = 1e-30,
+    ):
         X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X
         X = _validate.matrix("X (training set)", X)
         self.schedule = schedule if schedule is not None else VE()
@@ -122,7 +138,7 @@ class EmpiricalScore:
             w = torch.exp(self._logits(x, a, s, sl) - logZ[:, None])
             keep = torch.nonzero(w.max(0).values > self.weight_tol).flatten()
             for k in range(0, keep.numel(), budget):
-                idx = keep[k:k + budget]
+                idx = keep[k : k + budget]
                 Yc = self.Y[sl][idx]
                 yield w[:, idx].sqrt()[:, :, None] * (Yc[None] - m[:, None, :])
 
@@ -143,28 +159,52 @@ class EmpiricalScore:
         a3, s3 = a[:, :, None], s[:, :, None]
         return (-eye + (a3**2 / s3**2) * C) / s3**2
 
-    def covariance_eigh(self, x, t, eigvecs: bool = False):
-        """Eigenpairs of C(x) through the k x k Gram matrix of the k weighted, centred points.
+    def _low_rank_or_dense(self, x, a, s):
+        # ("gram", Z (B, k, d)) while fewer than d points carry weight, else ("dense", C)
+        logZ, m = self._lse_and_mean(x, a, s)
+        parts, rows, C = [], 0, None
+        for Z in self._weighted_rows(x, a, s, logZ, m):
+            if C is None:
+                parts.append(Z)
+                rows += Z.shape[1]
+                if rows >= self.d:
+                    C = sum(P.transpose(1, 2) @ P for P in parts)
+                    parts = []
+            else:
+                C += Z.transpose(1, 2) @ Z
+        return ("dense", C) if C is not None else ("gram", torch.cat(parts, dim=1))
 
-        Returns eigenvalues (B, d) ascending (zeros for the d - k null directions) and, if
-        ``eigvecs``, (B, d, d) orthonormal eigenvectors (null space completed by QR).
+    def covariance_eigh(self, x, t, eigvecs: bool = False):
+        """Eigenpairs of C(x), through the k x k Gram matrix of the k weighted, centred points
+        when k < d (else the dense d x d route, same result).
+
+        Returns a ``CovarianceEig``: eigenvalues (B, d) ascending (zeros for the d - k null
+        directions), (B, d, d) orthonormal eigenvectors if ``eigvecs`` (null space completed by
+        QR), and the route taken ("gram" or "dense").
         """
         x, a, s = self._prep(x, t)
-        logZ, m = self._lse_and_mean(x, a, s)
-        Z = torch.cat(list(self._weighted_rows(x, a, s, logZ, m)), dim=1)  # (B, k, d)
+        route, Z = self._low_rank_or_dense(x, a, s)
+        if route == "dense":
+            lam, vec = torch.linalg.eigh(Z)
+            return CovarianceEig(lam.clamp_min(0), vec if eigvecs else None, route)
         k = Z.shape[1]
-        if k >= self.d:  # no saving: the dense route is the same cost
-            C = Z.transpose(1, 2) @ Z
-            lam, vec = torch.linalg.eigh(C)
-            return (lam.clamp_min(0), vec) if eigvecs else lam.clamp_min(0)
         lam_k, u = torch.linalg.eigh(Z @ Z.transpose(1, 2))  # (B, k), (B, k, k)
         lam_k = lam_k.clamp_min(0)
-        lam = torch.cat([torch.zeros(x.shape[0], self.d - k, dtype=self.dtype,
-                                     device=self.device), lam_k], 1)
+        zeros = torch.zeros(x.shape[0], self.d - k, dtype=self.dtype, device=self.device)
         if not eigvecs:
-            return lam
-        V = Z.transpose(1, 2) @ u / lam_k.clamp_min(torch.finfo(self.dtype).tiny).sqrt()[:, None]
-        eye = torch.eye(self.d, dtype=self.dtype, device=self.device).expand(x.shape[0], -1, -1)
-        # Householder QR of [V | I]: Q[:, :k] = +-V, Q[:, k:] spans the null space of C
-        Q, _ = torch.linalg.qr(torch.cat([V, eye], dim=2))
-        return lam, torch.cat([Q[:, :, k:], Q[:, :, :k]], dim=2)
+            return CovarianceEig(torch.cat([zeros, lam_k], 1), None, route)
+        V = Z.transpose(1, 2) @ u  # (B, d, k), columns of norm sqrt(lam_k)
+        lams, vecs = [], []
+        for b in range(x.shape[0]):
+            keep = lam_k[b] > lam_k[b].max() * self.d * torch.finfo(self.dtype).eps
+            Vb = V[b][:, keep] / lam_k[b][keep].sqrt()
+            n0 = self.d - Vb.shape[1]
+            eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
+            # Householder QR of [Vb | I]: Q[:, :k'] = +-Vb re-orthonormalised (eigenvectors of
+            # close small eigenvalues mix through the Gram route), Q[:, k':] spans null(C)
+            Q, _ = torch.linalg.qr(torch.cat([Vb, eye], dim=1))
+            vecs.append(torch.cat([Q[:, Vb.shape[1] :], Q[:, : Vb.shape[1]]], dim=1))
+            lams.append(
+                torch.cat([torch.zeros(n0, dtype=self.dtype, device=self.device), lam_k[b][keep]])
+            )
+        return CovarianceEig(torch.stack(lams), torch.stack(vecs), route)

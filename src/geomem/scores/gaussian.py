@@ -29,8 +29,15 @@ class GaussianScore:
         Covariance eigenvalues lambda_i >= 0 (variances, not stds).
     """
 
-    def __init__(self, basis, variances, schedule: Schedule | None = None, *,
-                 dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"):
+    def __init__(
+        self,
+        basis,
+        variances,
+        schedule: Schedule | None = None,
+        *,
+        dtype: torch.dtype = torch.float64,
+        device: str | torch.device = "cpu",
+    ):
         U = np.asarray(basis, dtype=np.float64)
         lam = np.asarray(variances, dtype=np.float64)
         if U.ndim != 2 or U.shape[0] != U.shape[1]:
@@ -44,13 +51,17 @@ class GaussianScore:
         self.d = U.shape[0]
 
     @classmethod
-    def from_manifold(cls, manifold: LinearManifold, schedule: Schedule | None = None,
-                      **kw) -> GaussianScore:
+    def from_manifold(
+        cls, manifold: LinearManifold, schedule: Schedule | None = None, **kw
+    ) -> GaussianScore:
         """Population score of an unnormalised manifold (raises for sphere-normalised ones)."""
         if manifold.normalize:
-            _validate.fail("manifold", "an unnormalised manifold (the sphere-normalised one has "
-                           "no closed-form population score; use a large EmpiricalScore)",
-                           manifold.name)
+            _validate.fail(
+                "manifold",
+                "an unnormalised manifold (the sphere-normalised one has "
+                "no closed-form population score; use a large EmpiricalScore)",
+                manifold.name,
+            )
         return cls(manifold.basis(), manifold.direction_stds() ** 2, schedule, **kw)
 
     def _inverse_diag(self, x, t):

@@ -11,6 +11,15 @@ from geomem.spectra.dimension import (
 from geomem.spectra.jacobian import autodiff_jacobian, jacobian_spectrum, spectrum_of_matrix
 from geomem.spectra.spectrum import Spectrum
 
-__all__ = ["RULES", "Spectrum", "autodiff_jacobian", "dimension", "gap_dimension",
-           "jacobian_spectrum", "spectrum_of_matrix", "spike_dimension", "subspace_dimension",
-           "threshold_dimension"]
+__all__ = [
+    "RULES",
+    "Spectrum",
+    "autodiff_jacobian",
+    "dimension",
+    "gap_dimension",
+    "jacobian_spectrum",
+    "spectrum_of_matrix",
+    "spike_dimension",
+    "subspace_dimension",
+    "threshold_dimension",
+]

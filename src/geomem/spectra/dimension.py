@@ -18,8 +18,12 @@ def threshold_dimension(spectrum: Spectrum, threshold: float = 0.5) -> np.ndarra
 def gap_dimension(spectrum: Spectrum, floor: float = 1e-12) -> np.ndarray:
     """Largest-gap rule (Stanczuk et al.): the largest jump of log r between sorted neighbours;
     the dimension is the number of values below it. Values below ``floor`` are clipped to it."""
-    r = np.sort(np.maximum(np.abs(spectrum.eigvals) if spectrum.kind == "singular"
-                           else spectrum.eigvals, floor), axis=1)
+    r = np.sort(
+        np.maximum(
+            np.abs(spectrum.eigvals) if spectrum.kind == "singular" else spectrum.eigvals, floor
+        ),
+        axis=1,
+    )
     jumps = np.diff(np.log(r), axis=1)
     return np.argmax(jumps, axis=1) + 1
 
@@ -45,8 +49,9 @@ def spike_dimension(spectrum: Spectrum, c: float = 10.0, skip: int = 5) -> np.nd
     return out
 
 
-def subspace_dimension(spectrum: Spectrum, bases: list[np.ndarray],
-                       threshold: float = 0.5) -> np.ndarray:
+def subspace_dimension(
+    spectrum: Spectrum, bases: list[np.ndarray], threshold: float = 0.5
+) -> np.ndarray:
     """(B, K) tangent directions kept per subspace: #{eig(U_k^T (-v J) U_k) < threshold}."""
     _validate.positive("threshold", threshold)
     blocks = spectrum.block_matrices(bases)

@@ -20,11 +20,12 @@ METHODS = ("auto", "closed-form", "gram", "autodiff")
 def autodiff_jacobian(score: Score, x: torch.Tensor, t, chunk: int = 64) -> torch.Tensor:
     """(B, d, d) Jacobian ds/dx by ``torch.func.jacrev`` under ``vmap``, ``chunk`` points at a
     time; t is a float (one time for every point)."""
+
     def one(xi):
         return score(xi[None], t)[0]
 
     with torch.no_grad():  # torch.func differentiates regardless; no graph kept for parameters
-        return torch.cat([vmap(jacrev(one))(x[i:i + chunk]) for i in range(0, len(x), chunk)])
+        return torch.cat([vmap(jacrev(one))(x[i : i + chunk]) for i in range(0, len(x), chunk)])
 
 
 def normalized_jacobian(J: torch.Tensor, sigma_t: float) -> torch.Tensor:
@@ -51,12 +52,15 @@ def _time(score: Score, t) -> tuple[float, float, float]:
     return t, sigma, (sigma / alpha) ** 2
 
 
-def jacobian_spectrum(score: Score, x, t, *, method: str = "auto", eigvecs: bool = False,
-                      kind: str = "eig-sym") -> Spectrum:
+def jacobian_spectrum(
+    score: Score, x, t, *, method: str = "auto", eigvecs: bool = False, kind: str = "eig-sym"
+) -> Spectrum:
     """Normalised Jacobian spectrum of ``score`` at query points ``x`` (B, d) and time ``t``.
 
-    r = eig(-v J_VE) = eig(-sigma_t^2 J), ascending, float64. ``method="auto"`` takes the closed
-    form when the score has one, autodiff otherwise. For a non-symmetric J (networks) the
+    r = eig(-v J_VE) = eig(-sigma_t^2 J), ascending, float64. ``method="auto"`` takes the Gram
+    route when the score has one (EmpiricalScore: exact, falls back to the dense d x d matrix
+    when k >= d points carry weight), else the closed form when the score has one, else
+    autodiff. For a non-symmetric J (networks) the
     symmetric part is used (``kind="eig-sym"``) and ||J - J^T|| / ||J|| is recorded, or the
     singular values of sigma_t^2 J are returned (``kind="singular"``).
     """
@@ -66,20 +70,26 @@ def jacobian_spectrum(score: Score, x, t, *, method: str = "auto", eigvecs: bool
         _validate.fail("kind", "'eig-sym' or 'singular'", kind)
     x = _check_points(x, score.d)
     t, sigma, v = _time(score, t)
-    if method == "auto":
-        method = "closed-form" if isinstance(score, HasJacobian) else "autodiff"
+    if method == "auto":  # Gram route first: it falls back to the dense one when k >= d
+        method = (
+            "gram"
+            if isinstance(score, HasGram)
+            else "closed-form"
+            if isinstance(score, HasJacobian)
+            else "autodiff"
+        )
     if method == "gram":
         return _gram_spectrum(score, x, t, v, eigvecs)
     if method == "closed-form" and not isinstance(score, HasJacobian):
-        _validate.fail("method", "'autodiff' for a score without a closed-form Jacobian",
-                       method)
+        _validate.fail("method", "'autodiff' for a score without a closed-form Jacobian", method)
     J = score.jacobian(x, t) if method == "closed-form" else autodiff_jacobian(score, x, t)
     M = normalized_jacobian(J.to(torch.float64), sigma)
     return spectrum_of_matrix(M, v, method, kind=kind, eigvecs=eigvecs)
 
 
-def spectrum_of_matrix(M: torch.Tensor, noise_var: float, method: str, *, kind: str = "eig-sym",
-                       eigvecs: bool = False) -> Spectrum:
+def spectrum_of_matrix(
+    M: torch.Tensor, noise_var: float, method: str, *, kind: str = "eig-sym", eigvecs: bool = False
+) -> Spectrum:
     """Spectrum of normalised matrices M = -sigma_t^2 J, shape (B, d, d)."""
     norm = torch.linalg.matrix_norm(M).clamp_min(torch.finfo(M.dtype).tiny)
     asym = (torch.linalg.matrix_norm(M - M.transpose(1, 2)) / norm).cpu().numpy()
@@ -88,16 +98,20 @@ def spectrum_of_matrix(M: torch.Tensor, noise_var: float, method: str, *, kind: 
         vals, vecs = S.flip(-1), U.flip(-1)
     else:
         vals, vecs = torch.linalg.eigh(0.5 * (M + M.transpose(1, 2)))
-    return Spectrum(vals.cpu().numpy(), noise_var, method, kind,
-                    vecs.cpu().numpy() if eigvecs else None, asym)
+    return Spectrum(
+        vals.cpu().numpy(), noise_var, method, kind, vecs.cpu().numpy() if eigvecs else None, asym
+    )
 
 
 def _gram_spectrum(score, x, t, v, eigvecs) -> Spectrum:
     if not isinstance(score, HasGram):
-        _validate.fail("method", "'gram' only for scores with a Gram route (EmpiricalScore)",
-                       type(score).__name__)
-    out = score.covariance_eigh(x, t, eigvecs=eigvecs)
-    lam, vec = out if eigvecs else (out, None)
+        _validate.fail(
+            "method",
+            "'gram' only for scores with a Gram route (EmpiricalScore)",
+            type(score).__name__,
+        )
+    lam, vec, route = score.covariance_eigh(x, t, eigvecs=eigvecs)
     r = (1.0 - lam / v).flip(-1)  # r = 1 - eig(C) / v, made ascending
     vec = None if vec is None else vec.flip(-1).cpu().numpy()
-    return Spectrum(r.cpu().numpy().astype(np.float64), v, "gram", "eig-sym", vec, None)
+    route = "gram" if route == "gram" else "closed-form"
+    return Spectrum(r.cpu().numpy().astype(np.float64), v, route, "eig-sym", vec, None)

@@ -29,19 +29,32 @@ class NoiseScan:
 
     def to_json(self) -> dict:
         """JSON-ready dict (lists); points are saved separately as .npy."""
-        out = {"d": int(self.spectra.shape[2]), "n_points": int(self.spectra.shape[1]),
-               "noise_var": self.noise_var.tolist(), "t": self.t.tolist(),
-               "method": self.method, "threshold": self.threshold,
-               "spectra": self.spectra.tolist(), "dimension": self.dimension.tolist()}
+        out = {
+            "d": int(self.spectra.shape[2]),
+            "n_points": int(self.spectra.shape[1]),
+            "noise_var": self.noise_var.tolist(),
+            "t": self.t.tolist(),
+            "method": self.method,
+            "threshold": self.threshold,
+            "spectra": self.spectra.tolist(),
+            "dimension": self.dimension.tolist(),
+        }
         if self.subspace_dimension is not None:
             out["subspace_dimension"] = self.subspace_dimension.tolist()
         return out
 
 
-def scan_noise(score: Score, queries: QueryPoints, noise_vars, *,
-               bases: list[np.ndarray] | None = None, method: str = "auto",
-               threshold: float = 0.5, progress: bool = False, desc: str = "noise levels"
-               ) -> NoiseScan:
+def scan_noise(
+    score: Score,
+    queries: QueryPoints,
+    noise_vars,
+    *,
+    bases: list[np.ndarray] | None = None,
+    method: str = "auto",
+    threshold: float = 0.5,
+    progress: bool = False,
+    desc: str = "noise levels",
+) -> NoiseScan:
     """Measure normalised spectra of ``score`` at each noise variance in ``noise_vars``.
 
     Query points at level v are ``queries.at(v, alpha_t)``; the threshold rule gives the
@@ -60,5 +73,13 @@ def scan_noise(score: Score, queries: QueryPoints, noise_vars, *,
         pts.append(x)
         if bases is not None:
             sub.append(subspace_dimension(sp, bases, threshold))
-    return NoiseScan(noise_vars, np.asarray(ts), np.stack(spectra), np.stack(dims),
-                     np.stack(pts), sp.method, threshold, np.stack(sub) if sub else None)
+    return NoiseScan(
+        noise_vars,
+        np.asarray(ts),
+        np.stack(spectra),
+        np.stack(dims),
+        np.stack(pts),
+        sp.method,
+        threshold,
+        np.stack(sub) if sub else None,
+    )

@@ -38,8 +38,10 @@ class Spectrum:
     def block_matrices(self, bases: list[np.ndarray]) -> list[np.ndarray]:
         """U_k^T (-v J) U_k for each (d, m_k) basis: list of (B, m_k, m_k) arrays."""
         if self.eigvecs is None:
-            raise ValueError("eigvecs: expected a spectrum computed with eigvecs=True for "
-                             "per-subspace accounting, got None")
+            raise ValueError(
+                "eigvecs: expected a spectrum computed with eigvecs=True for "
+                "per-subspace accounting, got None"
+            )
         out = []
         for U in bases:
             P = np.einsum("dm,bdi->bmi", U, self.eigvecs)  # U_k^T V
