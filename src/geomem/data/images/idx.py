@@ -46,8 +46,8 @@ def read_idx(path: str | Path) -> np.ndarray:
         shape = "x".join(map(str, dims))
         _validate.fail(
             str(path),
-            f"{size} data bytes after the header (shape {shape})",
-            f"{len(raw) - head} (truncated or corrupt file)",
+            f"{size} data bytes after the header (shape {shape}; file truncated or corrupt)",
+            len(raw) - head,
         )
     return np.frombuffer(raw, dtype=np.uint8, offset=head).reshape(dims)
 
