@@ -92,6 +92,13 @@ def test_idx_torchvision_layout(tmp_path):
     np.testing.assert_array_equal(to_uint8(ds.images)[:, 0], raw["train"][0])
 
 
+def test_idx_dotted_names(tmp_path):
+    raw = mnist_files(tmp_path, gz=False)
+    for f in tmp_path.iterdir():
+        f.rename(tmp_path / f.name.replace("-idx", ".idx"))
+    np.testing.assert_array_equal(load_mnist(tmp_path, "test").labels, raw["t10k"][1])
+
+
 def test_idx_missing_files_message(tmp_path):
     msg = one_line_error("root", load_mnist, tmp_path, "test")
     for text in (

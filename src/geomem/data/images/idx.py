@@ -54,7 +54,8 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 def _find(root: Path, name: str, stem: str) -> Path | None:
     for folder in (root, root / SUBFOLDER[name]):
-        for candidate in (folder / stem, folder / f"{stem}.gz"):
+        dotted = stem.replace("-idx", ".idx")  # train-images.idx3-ubyte (Kaggle, Windows)
+        for candidate in (folder / stem, folder / f"{stem}.gz", folder / dotted):
             if candidate.is_file():
                 return candidate
     return None
