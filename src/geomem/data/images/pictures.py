@@ -73,13 +73,8 @@ def _celeba_files(root: Path) -> tuple[Path, Path]:
         part = next((p for p in parts if p.is_file()), None)
         if images.is_dir() and part is not None:
             return images, part
-    absent = [
-        f
-        for f, ok in zip(
-            files, [(root / "img_align_celeba").is_dir(), (root / files[1]).is_file()], strict=True
-        )
-        if not ok
-    ]
+    present = [(root / "img_align_celeba").is_dir(), (root / files[1]).is_file()]
+    absent = [f for f, ok in zip(files, present, strict=True) if not ok]
     missing("celeba", root, files, absent)
 
 
