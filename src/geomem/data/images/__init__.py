@@ -1,0 +1,92 @@
+"""Image datasets from the files users already have: MNIST, Fashion-MNIST (IDX), CIFAR-10
+(python batches), CelebA (aligned JPEGs + partition file) and any folder of images.
+
+Pixels are float32 in [-1, 1], shape (N, C, H, W); ``flatten`` gives (N, d) for scores.
+Subsets are nested: ``subset(ds, 256, seed)`` is the prefix of ``subset(ds, 1024, seed)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geomem import _validate
+from geomem.data.images.cifar import load_cifar10
+from geomem.data.images.dataset import (
+    ImageDataset,
+    flatten,
+    from_uint8,
+    subset,
+    subset_indices,
+    to_uint8,
+    unflatten,
+)
+from geomem.data.images.idx import load_mnist, read_idx
+from geomem.data.images.pictures import crop_resize, load_celeba, load_image_folder
+from geomem.data.images.sources import PUBLISHED, find_default_root
+
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "celeba", "folder")
+
+
+def load_images(
+    name: str,
+    root: str | Path | None = None,
+    split: str = "train",
+    *,
+    n: int | None = None,
+    seed: int = 0,
+    size: int | None = None,
+) -> ImageDataset:
+    """Load dataset ``name`` from ``root`` (default: ``find_default_root(name)``).
+
+    Parameters
+    ----------
+    name : one of ``DATASETS``
+    root : folder holding the dataset's files (layouts: docs/images.md)
+    split : "train", "test" or "all" ("valid" too for CelebA; ignored for "folder")
+    n, seed : optional nested subset of ``n`` images (``subset_indices``)
+    size : CelebA output side (default 64); for "folder", crop and resize to this side
+
+    Returns
+    -------
+    ImageDataset, images (N, C, H, W) float32 in [-1, 1].
+    """
+    if name not in DATASETS:
+        _validate.fail("dataset", f"one of {list(DATASETS)}", name)
+    if root is None:
+        root = find_default_root(name)
+        if root is None:
+            _validate.fail(
+                "root",
+                f"a folder with the {name} files (none installed in a "
+                "known place; see docs/images.md)",
+                None,
+            )
+    if name == "celeba":
+        return load_celeba(root, split, size=64 if size is None else size, n=n, seed=seed)
+    if name == "folder":
+        return load_image_folder(root, size=size, n=n, seed=seed)
+    if size is not None:
+        _validate.fail("size", f"None for {name} (fixed image size)", size)
+    ds = load_cifar10(root, split) if name == "cifar10" else load_mnist(root, split, name=name)
+    return ds if n is None else subset(ds, n, seed)
+
+
+__all__ = [
+    "DATASETS",
+    "PUBLISHED",
+    "ImageDataset",
+    "crop_resize",
+    "find_default_root",
+    "flatten",
+    "from_uint8",
+    "load_celeba",
+    "load_cifar10",
+    "load_image_folder",
+    "load_images",
+    "load_mnist",
+    "read_idx",
+    "subset",
+    "subset_indices",
+    "to_uint8",
+    "unflatten",
+]
