@@ -11,11 +11,14 @@ import typer
 
 from geomem.cli import demo as _demo
 from geomem.cli import spectrum as _spectrum
+from geomem.cli import sweep as _sweep
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Geometric memorization in diffusion models: Jacobian spectra vs theory.")
 app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
+app.command("sweep")(_sweep.sweep)
+app.command("report")(_sweep.report)
 
 
 def main(argv: list[str] | None = None) -> None:
