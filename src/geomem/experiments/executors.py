@@ -70,7 +70,7 @@ class LocalExecutor:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["geomem.experiments.worker"])  # import torch once
+            ctx.set_forkserver_preload(["geomem.experiments.registry"])  # import torch once
         self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         return self
 
@@ -105,8 +105,7 @@ class DaskExecutor:
                     processes=self.processes, dashboard_address=None,
                     silence_logs=logging.ERROR)
             address = self.scheduler or self._cluster
-            self._client = distributed.Client(address, timeout=f"{self.timeout}s",
-                                              set_as_default=False)
+            self._client = distributed.Client(address, timeout=f"{self.timeout}s")
         except Exception as exc:
             self.__exit__()
             what = f"a Dask scheduler at {self.scheduler}" if self.scheduler else "a LocalCluster"

@@ -40,6 +40,7 @@ def render(root: Path, rows: list[dict]) -> str:
              f"<h1>geomem results: {_e(root.name)}</h1>", _counts(rows)]
     for exp in sorted({r.get("experiment", "") for r in rows}):
         sub = [r for r in rows if r.get("experiment", "") == exp]
+        sub.sort(key=lambda r: [_order(r["config"].get(a)) for a in grid_fields(sub)])
         parts += [f"<h2>{_e(exp)}</h2>", _table(sub), _figures(root, sub)]
     parts.append("</body></html>\n")
     return "\n".join(parts)
@@ -87,6 +88,10 @@ def _scalar_metrics(rows: list[dict]) -> list[str]:
             if isinstance(v, int | float | str | bool):
                 names.setdefault(k)
     return list(names)
+
+
+def _order(v) -> tuple:
+    return (0, v, "") if isinstance(v, int | float) else (1, 0, repr(v))
 
 
 def _fmt(v) -> str:
