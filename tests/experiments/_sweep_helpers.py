@@ -28,8 +28,9 @@ def spec_file(path, n_train=(20, 40), grid="", base="noise_var = [1e-3, 1e-1]\nn
 
 def stable(rows):
     """Rows without the keys that legitimately differ between executors, sorted by run id."""
-    return sorted(({k: v for k, v in r.items() if k not in VOLATILE} for r in rows),
-                  key=lambda r: r["run_id"])
+    return sorted(
+        ({k: v for k, v in r.items() if k not in VOLATILE} for r in rows), key=lambda r: r["run_id"]
+    )
 
 
 def raw_lines(root):

@@ -16,8 +16,10 @@ from geomem.cli import app
 from geomem.experiments import config as C
 from geomem.experiments.spectrum import SpectrumConfig
 
-CFGS = [SpectrumConfig(noise_var=(1e-3, 0.5), n_train=7, seed=3),
-        SpectrumConfig(noise_var=(0.1,), preset=None, data_file="X.npy", points="origin")]
+CFGS = [
+    SpectrumConfig(noise_var=(1e-3, 0.5), n_train=7, seed=3),
+    SpectrumConfig(noise_var=(0.1,), preset=None, data_file="X.npy", points="origin"),
+]
 
 
 @pytest.mark.parametrize("cfg", CFGS)
@@ -31,8 +33,15 @@ def test_file_round_trip(tmp_path, cfg, suffix):
 
 
 def test_mini_toml_writer_matches_tomli_w(monkeypatch):
-    table = {"a": 1, "b": -2.5e-7, "c": "x \"q\" \\ é", "d": [1.0, 2.0], "e": True, "f": None,
-             "g": [[1, 2], ["s"]]}
+    table = {
+        "a": 1,
+        "b": -2.5e-7,
+        "c": 'x "q" \\ é',
+        "d": [1.0, 2.0],
+        "e": True,
+        "f": None,
+        "g": [[1, 2], ["s"]],
+    }
     with_lib = tomllib.loads(C.dumps_toml(table))
     monkeypatch.setitem(sys.modules, "tomli_w", None)  # as if tomli-w were not installed
     without = tomllib.loads(C.dumps_toml(table))
@@ -61,22 +70,46 @@ def test_hash_changes_with_any_field_and_ignores_key_order():
 
 
 def test_hash_stable_across_processes():
-    code = ("from geomem.experiments.config import config_hash;"
-            "from geomem.experiments.spectrum import SpectrumConfig as S;"
-            "print(config_hash(S(noise_var=(1e-3, 0.5), n_train=7, seed=3)))")
-    outs = {subprocess.run([sys.executable, "-c", code], env={**env(), "PYTHONHASHSEED": s},
-                           capture_output=True, text=True, check=True).stdout.strip()
-            for s in ("1", "2")}
+    code = (
+        "from geomem.experiments.config import config_hash;"
+        "from geomem.experiments.spectrum import SpectrumConfig as S;"
+        "print(config_hash(S(noise_var=(1e-3, 0.5), n_train=7, seed=3)))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env(), "PYTHONHASHSEED": s},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for s in ("1", "2")
+    }
     assert outs == {C.config_hash(CFGS[0])}
 
 
 def test_spectrum_dry_run_prints_config_and_writes_nothing(tmp_path):
     out = tmp_path / "s.json"
-    res = CliRunner().invoke(app, ["spectrum", "--out", str(out), "--noise-var", "0.1,0.01",
-                                   "--n-train", "9", "--dry-run"])
+    res = CliRunner().invoke(
+        app,
+        ["spectrum", "--out", str(out), "--noise-var", "0.1,0.01", "--n-train", "9", "--dry-run"],
+    )
     assert res.exit_code == 0, res.output
     shown = json.loads(res.output)
     assert C.from_dict(SpectrumConfig, shown["config"]) == SpectrumConfig(
-        noise_var=(0.1, 0.01), n_train=9)
+        noise_var=(0.1, 0.01), n_train=9
+    )
     assert shown["config_hash"] == C.config_hash(SpectrumConfig(noise_var=(0.1, 0.01), n_train=9))
     assert not list(tmp_path.iterdir())
+
+
+def test_core_and_cli_import_without_optional_extras():
+    code = (
+        "import sys; sys.modules.update(distributed=None, dask=None, pandas=None, tomli_w=None);"
+        "import geomem.cli, geomem.experiments.sweep, geomem.experiments.report;"
+        "from geomem.experiments.config import dumps_toml; print(dumps_toml({'a': [1, 2]}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env(), capture_output=True, text=True, check=True
+    )
+    assert tomllib.loads(out.stdout) == {"a": [1, 2]}

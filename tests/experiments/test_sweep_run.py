@@ -32,8 +32,11 @@ def test_executors_give_identical_rows_and_failures_are_recorded(tmp_path):
     assert (res.total, res.ok, res.failed) == (4, 2, 2)
     failed = [r for r in inline if r["status"] == "failed"]
     assert all("no-such-file.npy" in r["error"] and r["attempts"] == 2 for r in failed)
-    assert all(r["status"] == "ok" and r["metrics"]["N"] == r["config"]["n_train"]
-               for r in inline if r["config"]["points"] == "train")
+    assert all(
+        r["status"] == "ok" and r["metrics"]["N"] == r["config"]["n_train"]
+        for r in inline
+        if r["config"]["points"] == "train"
+    )
     _, local = _sweep(tmp_path, make_executor("local", workers=2), "local", retries=1)
     _, dask = _sweep(tmp_path, DaskExecutor(workers=2, processes=False), "dask", retries=1)
     assert stable(inline) == stable(local) == stable(dask)
@@ -61,11 +64,18 @@ def test_report_links_every_figure(tmp_path):
 
 
 def test_sigkill_midway_then_restart_runs_each_once(tmp_path):
-    spec = spec_file(tmp_path / "spec.toml", n_train=(30, 40, 50, 60, 70, 80),
-                     base="noise_var = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]\nn_points = 6")
+    spec = spec_file(
+        tmp_path / "spec.toml",
+        n_train=(30, 40, 50, 60, 70, 80),
+        base="noise_var = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]\nn_points = 6",
+    )
     out = tmp_path / "s"
-    proc = subprocess.Popen(geomem_cmd("sweep", spec, "--out", out, "--executor", "inline"),
-                            env=env(), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        geomem_cmd("sweep", spec, "--out", out, "--executor", "inline"),
+        env=env(),
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and len(store.read_rows(out)) < 1:
         time.sleep(0.02)
@@ -84,8 +94,15 @@ def test_two_concurrent_sweeps_share_a_store(tmp_path):
     a = spec_file(tmp_path / "a.toml", n_train=(20, 30, 40, 50))
     b = spec_file(tmp_path / "b.toml", n_train=(40, 50, 60, 70))
     out = tmp_path / "s"
-    procs = [subprocess.Popen(geomem_cmd("sweep", s, "--out", out, "--executor", "inline"),
-                              env=env(), stderr=subprocess.PIPE, text=True) for s in (a, b)]
+    procs = [
+        subprocess.Popen(
+            geomem_cmd("sweep", s, "--out", out, "--executor", "inline"),
+            env=env(),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for s in (a, b)
+    ]
     for p in procs:
         assert p.wait(timeout=120) == 0, p.stderr.read()
     rows = raw_lines(out)
@@ -100,13 +117,16 @@ def _ids(spec):
     return [config_hash(c)[:16] for c in expand(load_spec(spec))]
 
 
-@pytest.mark.parametrize("body, where", [
-    ("experiment = 'spectrum'\n[grid]\nn_trian = [1]\n", "grid.n_trian"),
-    ("experiment = 'spectrum'\n[base]\nnoise_vr = [0.1]\n", "base.noise_vr"),
-    ("experiment = 'spectrum'\nbsae = 1\n", "bsae"),
-    ("experiment = 'nope'\n", "experiment"),
-    ("experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\n[grid]\nseed = 3\n", "grid.seed"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        ("experiment = 'spectrum'\n[grid]\nn_trian = [1]\n", "grid.n_trian"),
+        ("experiment = 'spectrum'\n[base]\nnoise_vr = [0.1]\n", "base.noise_vr"),
+        ("experiment = 'spectrum'\nbsae = 1\n", "bsae"),
+        ("experiment = 'nope'\n", "experiment"),
+        ("experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\n[grid]\nseed = 3\n", "grid.seed"),
+    ],
+)
 def test_bad_spec_is_one_line_and_writes_nothing(tmp_path, capsys, body, where):
     spec = tmp_path / "bad.toml"
     spec.write_text(body)
@@ -121,8 +141,9 @@ def test_executor_that_cannot_start_leaves_store_untouched(tmp_path, monkeypatch
     spec = load_spec(spec_file(tmp_path / "spec.toml"))
     with pytest.raises(ValueError, match="--scheduler: expected a Dask scheduler at tcp"):
         pytest.importorskip("distributed")
-        run_sweep(spec, tmp_path / "s", DaskExecutor("tcp://127.0.0.1:9", timeout=1),
-                  progress=False)
+        run_sweep(
+            spec, tmp_path / "s", DaskExecutor("tcp://127.0.0.1:9", timeout=1), progress=False
+        )
     monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # dask not installed
     with pytest.raises(ValueError, match=r"geomem\[dask\]"):
         run_sweep(spec, tmp_path / "s", make_executor("dask"), progress=False)

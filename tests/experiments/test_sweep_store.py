@@ -45,7 +45,7 @@ def test_version_mismatch_is_one_line_and_changes_nothing(tmp_path):
     with pytest.raises(ValueError, match=r"store written by geomem .* got 'geomem 0\.0\.1") as e:
         run_sweep(spec, root, make_executor("inline"), progress=False)
     assert "\n" not in str(e.value)
-    with pytest.raises(ValueError, match="0.0.1"):
+    with pytest.raises(ValueError, match=r"0\.0\.1"):
         store.read_results(root)
     assert _snapshot(root) == before
 
@@ -53,11 +53,13 @@ def test_version_mismatch_is_one_line_and_changes_nothing(tmp_path):
 def test_read_results_dataframe_and_plain_fallback(tmp_path, monkeypatch):
     pd = pytest.importorskip("pandas")
     store.create_store(tmp_path)
-    store.append_row(tmp_path, {"run_id": "a", "status": "ok", "config": {"seed": 1},
-                                "metrics": {"m": 2.5}})
+    store.append_row(
+        tmp_path, {"run_id": "a", "status": "ok", "config": {"seed": 1}, "metrics": {"m": 2.5}}
+    )
     df = store.read_results(tmp_path)
     assert isinstance(df, pd.DataFrame)
     assert df.loc[0, "config.seed"] == 1 and df.loc[0, "metrics.m"] == 2.5
     monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
-    assert store.read_results(tmp_path) == [{"run_id": "a", "status": "ok",
-                                            "config": {"seed": 1}, "metrics": {"m": 2.5}}]
+    assert store.read_results(tmp_path) == [
+        {"run_id": "a", "status": "ok", "config": {"seed": 1}, "metrics": {"m": 2.5}}
+    ]

@@ -47,21 +47,28 @@ def check_fields(cls: type, names, where: str | None = None) -> None:
     known = [f.name for f in dataclasses.fields(cls)]
     for name in names:
         if name not in known:
-            _validate.fail(f"{where or cls.__name__}.{name}",
-                           f"a field of {cls.__name__} ({', '.join(known)})", name)
+            _validate.fail(
+                f"{where or cls.__name__}.{name}",
+                f"a field of {cls.__name__} ({', '.join(known)})",
+                name,
+            )
 
 
 def config_hash(config: Any) -> str:
     """Stable sha256 (hex) of the canonical JSON of the resolved config and geomem's version."""
-    payload = {"class": type(config).__name__, "config": to_dict(config),
-               "geomem": geomem.__version__}
+    payload = {
+        "class": type(config).__name__,
+        "config": to_dict(config),
+        "geomem": geomem.__version__,
+    }
     return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
 
 
 def canonical_json(obj: Any) -> str:
     """JSON with sorted keys and no whitespace: equal data gives equal text in any process."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
-                      allow_nan=False)
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
+    )
 
 
 def save_config(config: Any, path: str | Path) -> None:

@@ -18,8 +18,13 @@ from geomem import _validate
 KINDS = ("inline", "local", "dask")
 
 
-def make_executor(kind: str = "local", *, scheduler: str | None = None,
-                  workers: int | None = None, processes: bool = True):
+def make_executor(
+    kind: str = "local",
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    processes: bool = True,
+):
     """The executor called ``kind``; starting it is deferred to ``__enter__``.
 
     ``scheduler`` (dask only) is the address of a running scheduler, e.g. ``tcp://host:8786``;
@@ -90,8 +95,13 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None,
-                 processes: bool = True, timeout: float = 10.0):
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        processes: bool = True,
+        timeout: float = 10.0,
+    ):
         self.scheduler, self.workers, self.processes = scheduler, workers, processes
         self.timeout = timeout
         self._cluster = self._client = None
@@ -101,16 +111,22 @@ class DaskExecutor:
         try:
             if self.scheduler is None:
                 self._cluster = distributed.LocalCluster(
-                    n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
-                    processes=self.processes, dashboard_address=None,
-                    silence_logs=logging.ERROR)
+                    n_workers=self.workers or os.cpu_count() or 1,
+                    threads_per_worker=1,
+                    processes=self.processes,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
             address = self.scheduler or self._cluster
             self._client = distributed.Client(address, timeout=f"{self.timeout}s")
         except Exception as exc:
             self.__exit__()
             what = f"a Dask scheduler at {self.scheduler}" if self.scheduler else "a LocalCluster"
-            _validate.fail("--scheduler" if self.scheduler else "--executor dask",
-                           f"{what} to connect to", f"{type(exc).__name__}: {exc}")
+            _validate.fail(
+                "--scheduler" if self.scheduler else "--executor dask",
+                f"{what} to connect to",
+                f"{type(exc).__name__}: {exc}",
+            )
         return self
 
     def __exit__(self, *exc):
@@ -124,9 +140,13 @@ class DaskExecutor:
         from distributed import as_completed as dask_completed
 
         tasks = list(tasks)
-        futures = self._client.map(fn, tasks, pure=False, retries=0,
-                                   key=[f"geomem-run-{t.run_id}-{os.urandom(4).hex()}"
-                                        for t in tasks])
+        futures = self._client.map(
+            fn,
+            tasks,
+            pure=False,
+            retries=0,
+            key=[f"geomem-run-{t.run_id}-{os.urandom(4).hex()}" for t in tasks],
+        )
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         for fut in dask_completed(futures):
             task = by_key[fut.key]
@@ -141,6 +161,9 @@ def import_distributed():
     try:
         import distributed
     except ImportError:
-        _validate.fail("--executor dask", "the optional dask extra "
-                       "(pip install 'geomem[dask]')", "no module 'distributed'")
+        _validate.fail(
+            "--executor dask",
+            "the optional dask extra (pip install 'geomem[dask]')",
+            "no module 'distributed'",
+        )
     return distributed

@@ -8,8 +8,12 @@ from geomem.experiments.base import Experiment
 from geomem.experiments.spectrum import SpectrumConfig
 
 EXPERIMENTS: dict[str, Experiment] = {
-    "spectrum": Experiment("spectrum", SpectrumConfig, spectrum_run.run,
-                           "Jacobian spectra of an exact score over noise levels"),
+    "spectrum": Experiment(
+        "spectrum",
+        SpectrumConfig,
+        spectrum_run.run,
+        "Jacobian spectra of an exact score over noise levels",
+    ),
 }
 
 

@@ -35,9 +35,12 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
 
 def render(root: Path, rows: list[dict]) -> str:
     """The HTML text of the report for ``rows`` of the store at ``root``."""
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             f"<title>geomem report: {_e(root.name)}</title><style>{STYLE}</style></head><body>",
-             f"<h1>geomem results: {_e(root.name)}</h1>", _counts(rows)]
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>geomem report: {_e(root.name)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>geomem results: {_e(root.name)}</h1>",
+        _counts(rows),
+    ]
     for exp in sorted({r.get("experiment", "") for r in rows}):
         sub = [r for r in rows if r.get("experiment", "") == exp]
         sub.sort(key=lambda r: [_order(r["config"].get(a)) for a in grid_fields(sub)])
@@ -55,16 +58,19 @@ def _table(rows: list[dict]) -> str:
     axes = grid_fields(rows)
     metrics = _scalar_metrics(rows)
     head = ["run", "status", *axes, *metrics, "seconds", "error"]
-    out = ["<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead>",
-           "<tbody>"]
+    out = [
+        "<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr></thead>",
+        "<tbody>",
+    ]
     for r in rows:
-        link = f"<a href=\"runs/{_e(r['run_id'])}/config.json\">{_e(r['run_id'])}</a>"
+        link = f'<a href="runs/{_e(r["run_id"])}/config.json">{_e(r["run_id"])}</a>'
         cells = [link, _e(r["status"])]
         cells += [_e(_fmt(r.get("config", {}).get(a))) for a in axes]
         cells += [_e(_fmt(r.get("metrics", {}).get(m))) for m in metrics]
         cells += [_e(_fmt(r.get("timing", {}).get("seconds"))), _e(r.get("error", ""))]
-        out.append(f"<tr class=\"{_e(r['status'])}\">"
-                   + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        out.append(
+            f'<tr class="{_e(r["status"])}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+        )
     return "\n".join([*out, "</tbody></table>"])
 
 
@@ -75,10 +81,12 @@ def _figures(root: Path, rows: list[dict]) -> str:
         for png in sorted(store.run_dir(root, r["run_id"]).glob("*.png")):
             src = png.relative_to(root).as_posix()
             label = ", ".join(f"{a}={_fmt(r['config'].get(a))}" for a in axes) or r["run_id"]
-            out.append(f"<figure><a href=\"{_e(src)}\"><img src=\"{_e(src)}\" "
-                       f"alt=\"{_e(png.name)}\"></a><figcaption>{_e(label)}<br>"
-                       f"{_e(png.name)}</figcaption></figure>")
-    return "<div class=\"figures\">\n" + "\n".join(out) + "\n</div>" if out else ""
+            out.append(
+                f'<figure><a href="{_e(src)}"><img src="{_e(src)}" '
+                f'alt="{_e(png.name)}"></a><figcaption>{_e(label)}<br>'
+                f"{_e(png.name)}</figcaption></figure>"
+            )
+    return '<div class="figures">\n' + "\n".join(out) + "\n</div>" if out else ""
 
 
 def _scalar_metrics(rows: list[dict]) -> list[str]:

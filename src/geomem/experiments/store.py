@@ -44,8 +44,11 @@ def check_store(root: str | Path) -> None:
         _validate.fail(str(meta_path), "valid JSON", meta_path.read_text()[:40])
     got = (meta.get("format"), meta.get("geomem"))
     if got != (FORMAT, geomem.__version__):
-        _validate.fail(str(root), f"a store written by geomem {geomem.__version__} "
-                       f"(format {FORMAT})", f"geomem {got[1]} (format {got[0]})")
+        _validate.fail(
+            str(root),
+            f"a store written by geomem {geomem.__version__} (format {FORMAT})",
+            f"geomem {got[1]} (format {got[0]})",
+        )
 
 
 def create_store(root: str | Path) -> Path:

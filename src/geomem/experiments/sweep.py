@@ -90,13 +90,15 @@ def plan(spec: SweepSpec, out: str | Path, retries: int = 0) -> tuple[list[Task]
         h = config_hash(cfg)
         run_id = h[:16]
         if run_id not in done:
-            tasks.append(Task(str(Path(out).resolve()), spec.experiment, to_dict(cfg), run_id, h,
-                              retries))
+            tasks.append(
+                Task(str(Path(out).resolve()), spec.experiment, to_dict(cfg), run_id, h, retries)
+            )
     return tasks, len(configs) - len(tasks)
 
 
-def run_sweep(spec: SweepSpec, out: str | Path, executor, *, retries: int = 0,
-              progress: bool = True) -> SweepResult:
+def run_sweep(
+    spec: SweepSpec, out: str | Path, executor, *, retries: int = 0, progress: bool = True
+) -> SweepResult:
     """Run every unfinished config of ``spec`` on ``executor`` (an unstarted executor).
 
     Nothing is written to ``out`` until the spec is valid, the store's version matches and the
@@ -106,8 +108,9 @@ def run_sweep(spec: SweepSpec, out: str | Path, executor, *, retries: int = 0,
     ok, failed = 0, []
     with executor:
         store.create_store(out)
-        bar = tqdm(total=len(tasks), desc=f"{spec.experiment} runs", unit="run",
-                   disable=not progress)
+        bar = tqdm(
+            total=len(tasks), desc=f"{spec.experiment} runs", unit="run", disable=not progress
+        )
         for task, row in executor.map(execute, tasks):
             if isinstance(row, BaseException):
                 row = failure_row(task, f"{type(row).__name__}: {row}")
@@ -126,10 +129,20 @@ def describe(spec: SweepSpec, out: str | Path) -> dict:
     """What a sweep would do (for ``--dry-run``): every resolved config with its run id."""
     tasks, skipped = plan(spec, out)
     todo = {t.run_id for t in tasks}
-    return {"experiment": spec.experiment, "store": str(out), "grid": spec.grid,
-            "runs": [{"run_id": config_hash(c)[:16],
-                      "todo": config_hash(c)[:16] in todo, "config": to_dict(c)}
-                     for c in expand(spec)], "finished": skipped}
+    return {
+        "experiment": spec.experiment,
+        "store": str(out),
+        "grid": spec.grid,
+        "runs": [
+            {
+                "run_id": config_hash(c)[:16],
+                "todo": config_hash(c)[:16] in todo,
+                "config": to_dict(c),
+            }
+            for c in expand(spec)
+        ],
+        "finished": skipped,
+    }
 
 
 def grid_fields(rows: list[dict]) -> list[str]:

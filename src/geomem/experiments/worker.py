@@ -74,19 +74,35 @@ def _run_once(exp, task: Task, rdir) -> dict:
         shutil.rmtree(rdir)  # leftovers of an unfinished attempt
     rdir.mkdir(parents=True)
     config = from_dict(exp.config_cls, task.config)
-    io.write_json(rdir / "config.json", {"experiment": task.experiment, "run_id": task.run_id,
-                                         "config_hash": task.config_hash,
-                                         "config": to_dict(config)})
+    io.write_json(
+        rdir / "config.json",
+        {
+            "experiment": task.experiment,
+            "run_id": task.run_id,
+            "config_hash": task.config_hash,
+            "config": to_dict(config),
+        },
+    )
     metrics = exp.run(config, rdir)
     io.write_json(rdir / "metrics.json", metrics)
     return metrics
 
 
-def _row(task: Task, status: str, error: str, metrics: dict, start: float, seconds: float,
-         attempts: int) -> dict:
-    return {"run_id": task.run_id, "config_hash": task.config_hash,
-            "experiment": task.experiment, "status": status, "error": error,
-            "config": task.config, "metrics": metrics, "attempts": attempts,
-            "timing": {"start": datetime.fromtimestamp(start, UTC).isoformat(),
-                       "seconds": round(seconds, 6)},
-            "worker": {"host": socket.gethostname(), "pid": os.getpid()}}
+def _row(
+    task: Task, status: str, error: str, metrics: dict, start: float, seconds: float, attempts: int
+) -> dict:
+    return {
+        "run_id": task.run_id,
+        "config_hash": task.config_hash,
+        "experiment": task.experiment,
+        "status": status,
+        "error": error,
+        "config": task.config,
+        "metrics": metrics,
+        "attempts": attempts,
+        "timing": {
+            "start": datetime.fromtimestamp(start, UTC).isoformat(),
+            "seconds": round(seconds, 6),
+        },
+        "worker": {"host": socket.gethostname(), "pid": os.getpid()},
+    }
