@@ -6,6 +6,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -53,14 +54,39 @@ def test_restart_skips_finished_and_redoes_failed(tmp_path):
     assert len(store.read_rows(tmp_path / "s")) == 4
 
 
-def test_report_links_every_figure(tmp_path):
+def test_report_is_valid_html_with_existing_relative_links(tmp_path):
     _sweep(tmp_path, make_executor("inline"), "s")
     html = write_report(tmp_path / "s").read_text()
-    pngs = sorted((tmp_path / "s").rglob("*.png"))
-    assert len(pngs) == 2
-    for png in pngs:
-        assert f'src="{png.relative_to(tmp_path / "s").as_posix()}"' in html
+    checker = _HTMLCheck()
+    checker.feed(html)
+    checker.close()
+    assert checker.stack == [] and checker.errors == []
+    pngs = sorted(p.relative_to(tmp_path / "s").as_posix() for p in (tmp_path / "s").rglob("*.png"))
+    assert len(pngs) == 2 and sorted(set(checker.images)) == pngs
+    for link in checker.images + checker.links:
+        assert not link.startswith(("/", "file:")) and (tmp_path / "s" / link).is_file()
     assert html.count("<tr class=") == 4 and "no-such-file.npy" in html
+
+
+class _HTMLCheck(HTMLParser):
+    VOID = frozenset({"img", "meta", "br", "hr", "link", "input"})
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors, self.images, self.links = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs["src"])
+        if tag == "a":
+            self.links.append(attrs["href"])
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append(tag)
 
 
 def test_sigkill_midway_then_restart_runs_each_once(tmp_path):

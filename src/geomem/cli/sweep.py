@@ -45,9 +45,10 @@ def sweep(
         raise typer.Exit(0)
     res = run_sweep(sp, out, ex, retries=retries)
     failed = f" ({', '.join(res.failed_ids)})" if res.failed else ""
+    busy = f", {res.busy} left to a concurrent sweep" if res.busy else ""
     typer.echo(
         f"{out}: {res.total} runs, {res.skipped} already finished, {res.ok} ok, "
-        f"{res.failed} failed{failed}"
+        f"{res.failed} failed{failed}{busy}"
     )
 
 

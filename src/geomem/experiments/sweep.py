@@ -47,13 +47,15 @@ class SweepSpec:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """Counts of one sweep: runs in the spec, skipped as finished, done ok, failed."""
+    """Counts of one sweep: runs in the spec, skipped as finished, done ok, failed, and busy
+    (left to another sweep that was running them at the same time)."""
 
     total: int
     skipped: int
     ok: int
     failed: int
     failed_ids: tuple[str, ...] = ()
+    busy: int = 0
 
 
 def load_spec(path: str | Path) -> SweepSpec:
@@ -105,7 +107,7 @@ def run_sweep(
     executor has started. A run that raises is recorded as failed; the others go on.
     """
     tasks, skipped = plan(spec, out, retries)
-    ok, failed = 0, []
+    ok, busy, failed = 0, 0, []
     with executor:
         store.create_store(out)
         bar = tqdm(
@@ -116,13 +118,15 @@ def run_sweep(
                 row = failure_row(task, f"{type(row).__name__}: {row}")
                 store.append_row(out, row)
             ok += row["status"] == "ok"
-            skipped += row["status"] in ("skipped", "busy")
+            skipped += row["status"] == "skipped"
+            busy += row["status"] == "busy"
             if row["status"] == "failed":
                 failed.append(task.run_id)
             bar.update()
             bar.set_postfix(failed=len(failed))
         bar.close()
-    return SweepResult(skipped + ok + len(failed), skipped, ok, len(failed), tuple(failed))
+    total = skipped + busy + ok + len(failed)
+    return SweepResult(total, skipped, ok, len(failed), tuple(failed), busy)
 
 
 def describe(spec: SweepSpec, out: str | Path) -> dict:
