@@ -69,25 +69,6 @@ def test_hash_changes_with_any_field_and_ignores_key_order():
     assert C.config_hash(C.from_dict(SpectrumConfig, shuffled)) == h
 
 
-def test_hash_stable_across_processes():
-    code = (
-        "from geomem.experiments.config import config_hash;"
-        "from geomem.experiments.spectrum import SpectrumConfig as S;"
-        "print(config_hash(S(noise_var=(1e-3, 0.5), n_train=7, seed=3)))"
-    )
-    outs = {
-        subprocess.run(
-            [sys.executable, "-c", code],
-            env={**env(), "PYTHONHASHSEED": s},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        for s in ("1", "2")
-    }
-    assert outs == {C.config_hash(CFGS[0])}
-
-
 def test_spectrum_dry_run_prints_config_and_writes_nothing(tmp_path):
     out = tmp_path / "s.json"
     res = CliRunner().invoke(
@@ -103,13 +84,23 @@ def test_spectrum_dry_run_prints_config_and_writes_nothing(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_core_and_cli_import_without_optional_extras():
+def test_hash_stable_across_processes_and_core_imports_without_extras():
+    """A fresh process (other hash seed, no dask/pandas/tomli-w) gives the same hash."""
     code = (
         "import sys; sys.modules.update(distributed=None, dask=None, pandas=None, tomli_w=None);"
         "import geomem.cli, geomem.experiments.sweep, geomem.experiments.report;"
-        "from geomem.experiments.config import dumps_toml; print(dumps_toml({'a': [1, 2]}))"
+        "from geomem.experiments.config import config_hash, dumps_toml;"
+        "from geomem.experiments.spectrum import SpectrumConfig as S;"
+        "print(config_hash(S(noise_var=(1e-3, 0.5), n_train=7, seed=3)));"
+        "print(dumps_toml({'a': [1, 2]}))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env(), capture_output=True, text=True, check=True
-    )
-    assert tomllib.loads(out.stdout) == {"a": [1, 2]}
+        [sys.executable, "-c", code],
+        env={**env(), "PYTHONHASHSEED": "12345"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    first, rest = out.split("\n", 1)
+    assert first == C.config_hash(CFGS[0])
+    assert tomllib.loads(rest) == {"a": [1, 2]}

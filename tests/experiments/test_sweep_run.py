@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import time
@@ -14,7 +15,7 @@ from _sweep_helpers import env, geomem_cmd, raw_lines, spec_file, stable
 
 from geomem.cli import main
 from geomem.experiments import store
-from geomem.experiments.executors import DaskExecutor, make_executor
+from geomem.experiments.executors import DaskExecutor, InlineExecutor, make_executor
 from geomem.experiments.report import write_report
 from geomem.experiments.sweep import expand, load_spec, run_sweep
 
@@ -174,3 +175,14 @@ def test_executor_that_cannot_start_leaves_store_untouched(tmp_path, monkeypatch
     with pytest.raises(ValueError, match=r"geomem\[dask\]"):
         run_sweep(spec, tmp_path / "s", make_executor("dask"), progress=False)
     assert not (tmp_path / "s").exists()
+
+
+def test_rows_written_where_the_driver_cannot_see_them_are_an_error(tmp_path):
+    class Elsewhere(InlineExecutor):  # workers whose disk is not the driver's
+        def map(self, fn, tasks):
+            for t in tasks:
+                yield t, fn(dataclasses.replace(t, root=str(tmp_path / "worker-disk")))
+
+    spec = load_spec(spec_file(tmp_path / "spec.toml"))
+    with pytest.raises(OSError, match="file system every worker sees"):
+        run_sweep(spec, tmp_path / "s", Elsewhere(), progress=False)

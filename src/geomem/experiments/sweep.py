@@ -107,7 +107,7 @@ def run_sweep(
     executor has started. A run that raises is recorded as failed; the others go on.
     """
     tasks, skipped = plan(spec, out, retries)
-    ok, busy, failed = 0, 0, []
+    ok, busy, failed, ok_ids = 0, 0, [], []
     with executor:
         store.create_store(out)
         bar = tqdm(
@@ -118,6 +118,7 @@ def run_sweep(
                 row = failure_row(task, f"{type(row).__name__}: {row}")
                 store.append_row(out, row)
             ok += row["status"] == "ok"
+            ok_ids += [task.run_id] if row["status"] == "ok" else []
             skipped += row["status"] == "skipped"
             busy += row["status"] == "busy"
             if row["status"] == "failed":
@@ -125,8 +126,21 @@ def run_sweep(
             bar.update()
             bar.set_postfix(failed=len(failed))
         bar.close()
+    _check_rows_arrived(out, ok_ids)
     total = skipped + busy + ok + len(failed)
     return SweepResult(total, skipped, ok, len(failed), tuple(failed), busy)
+
+
+def _check_rows_arrived(out: str | Path, ok_ids: list[str]) -> None:
+    missing = set(ok_ids) - store.finished_ids(out)
+    if missing:
+        _validate.fail(
+            f"{out}",
+            "the rows of the runs the workers finished (is the store on a file system "
+            "every worker sees at the same path?)",
+            f"{len(missing)} of {len(ok_ids)} missing",
+            OSError,
+        )
 
 
 def describe(spec: SweepSpec, out: str | Path) -> dict:
