@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -76,7 +78,12 @@ class LocalExecutor:
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["geomem.experiments.registry"])  # import torch once
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=ctx,
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         return self
 
     def __exit__(self, *exc):
@@ -154,6 +161,24 @@ class DaskExecutor:
                 yield task, fut.result()
             except Exception as exc:
                 yield task, exc
+
+
+def exit_with_parent(pid: int, interval: float = 0.5) -> None:
+    """In a pool worker: exit when process ``pid`` (the sweep) is gone, e.g. after kill -9.
+
+    Without this, orphaned workers would finish the runs already queued to them and hold
+    their run locks while a restarted sweep wants them.
+    """
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(70)
+
+    threading.Thread(target=watch, daemon=True, name="geomem-exit-with-parent").start()
 
 
 def import_distributed():
