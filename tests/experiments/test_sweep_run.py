@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import signal
 import subprocess
 import time
@@ -67,6 +68,8 @@ def test_report_is_valid_html_with_existing_relative_links(tmp_path):
     for link in checker.images + checker.links:
         assert not link.startswith(("/", "file:")) and (tmp_path / "s" / link).is_file()
     assert html.count("<tr class=") == 4 and "no-such-file.npy" in html
+    n_train = [int(x) for x in re.findall(r"</a></td><td>\w+</td><td>(\d+)</td>", html)]
+    assert n_train == [20, 20, 40, 40]  # rows sorted by the grid values
 
 
 class _HTMLCheck(HTMLParser):

@@ -151,7 +151,7 @@ class DaskExecutor:
             fn,
             tasks,
             pure=False,
-            retries=0,
+            retries=max((t.retries for t in tasks), default=0),  # also after a worker dies
             key=[f"geomem-run-{t.run_id}-{os.urandom(4).hex()}" for t in tasks],
         )
         by_key = {f.key: t for f, t in zip(futures, tasks, strict=True)}

@@ -43,7 +43,8 @@ def render(root: Path, rows: list[dict]) -> str:
     ]
     for exp in sorted({r.get("experiment", "") for r in rows}):
         sub = [r for r in rows if r.get("experiment", "") == exp]
-        sub.sort(key=lambda r: [_order(r["config"].get(a)) for a in grid_fields(sub)])
+        axes = grid_fields(sub)
+        sub.sort(key=lambda r, axes=axes: [_order(r["config"].get(a)) for a in axes])
         parts += [f"<h2>{_e(exp)}</h2>", _table(sub), _figures(root, sub)]
     parts.append("</body></html>\n")
     return "\n".join(parts)
