@@ -11,6 +11,7 @@ import typer
 
 from geomem.cli import demo as _demo
 from geomem.cli import spectrum as _spectrum
+from geomem.cli import sweep as _sweep
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -20,6 +21,8 @@ app = typer.Typer(
 )
 app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
+app.command("sweep")(_sweep.sweep)
+app.command("report")(_sweep.report)
 
 
 def main(argv: list[str] | None = None) -> None:

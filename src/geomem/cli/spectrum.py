@@ -8,6 +8,7 @@ import numpy as np
 import typer
 
 from geomem import _validate, io
+from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list
 from geomem.experiments.spectrum import SpectrumConfig, run_spectrum
 
@@ -32,6 +33,7 @@ def spectrum(
     method: str = typer.Option("auto", "--method", help="auto | closed-form | gram | autodiff"),
     threshold: float = typer.Option(0.5, "--threshold"),
     device: str = typer.Option("cpu", "--device"),
+    dry_run: bool = DRY_RUN,
 ):
     """Normalised Jacobian spectra and dimensions of an exact score over noise levels."""
     if (noise_var is None) == (sigma is None):
@@ -56,6 +58,7 @@ def spectrum(
     )
     if data and preset:
         _validate.fail("--preset/--data", "one of the two", f"--preset {preset} --data {data}")
+    exit_if_dry_run(dry_run, cfg)
     result, scan = run_spectrum(cfg, progress=True)
     io.save_npy(str(out) + ".points.npy", scan.points)
     io.write_json(out, result)

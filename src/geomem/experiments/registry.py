@@ -1,0 +1,24 @@
+"""Every experiment the sweep engine can run, by name: one explicit dict, one line each."""
+
+from __future__ import annotations
+
+from geomem import _validate
+from geomem.experiments import spectrum_run
+from geomem.experiments.base import Experiment
+from geomem.experiments.spectrum import SpectrumConfig
+
+EXPERIMENTS: dict[str, Experiment] = {
+    "spectrum": Experiment(
+        "spectrum",
+        SpectrumConfig,
+        spectrum_run.run,
+        "Jacobian spectra of an exact score over noise levels",
+    ),
+}
+
+
+def get_experiment(name: str) -> Experiment:
+    """The experiment called ``name``; an unknown name fails with one line listing the known."""
+    if name not in EXPERIMENTS:
+        _validate.fail("experiment", f"one of {sorted(EXPERIMENTS)}", name)
+    return EXPERIMENTS[name]
