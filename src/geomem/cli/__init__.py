@@ -11,11 +11,13 @@ import typer
 
 from geomem.cli import demo as _demo
 from geomem.cli import spectrum as _spectrum
+from geomem.cli import theory as _theory
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Geometric memorization in diffusion models: Jacobian spectra vs theory.")
 app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
+app.add_typer(_theory.app, name="theory")
 
 
 def main(argv: list[str] | None = None) -> None:
