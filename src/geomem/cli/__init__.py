@@ -10,6 +10,7 @@ import sys
 import typer
 
 from geomem.cli import demo as _demo
+from geomem.cli import phase as _phase
 from geomem.cli import spectrum as _spectrum
 from geomem.cli import theory as _theory
 
@@ -18,6 +19,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
 app.add_typer(_theory.app, name="theory")
+app.command("phase-diagram")(_phase.phase_diagram)
 
 
 def main(argv: list[str] | None = None) -> None:
