@@ -12,11 +12,12 @@ from geomem.experiments.phase import PhaseConfig, run_phase, write_config
 
 
 def phase_diagram(
-    out: Path = typer.Option(..., "--out", help="Output directory."),
+    out: Path = typer.Option(..., "--out", help="Output directory."),  # noqa: B008
     preset: str = typer.Option("paper", "--preset"),
     n_train: str = typer.Option(None, "--n-train", help="N grid (default 2^5..2^15)."),
-    noise_var: str = typer.Option(None, "--noise-var",
-                                  help="v grid (default logspace:10^-4.5:10^0.5:41)."),
+    noise_var: str = typer.Option(
+        None, "--noise-var", help="v grid (default logspace:10^-4.5:10^0.5:41)."
+    ),
     seeds: str = typer.Option("0,1,2,3", "--seeds", help="Independent training draws."),
     points: str = typer.Option("train", "--points", help="train | fresh | origin"),
     n_points: int = typer.Option(16, "--n-points", help="Query points per draw."),
@@ -31,10 +32,20 @@ def phase_diagram(
     if noise_var is not None:
         kw["noise_var"] = float_list("--noise-var", noise_var)
     seed_list = tuple(int(s) for s in seeds.split(",") if s.strip()) if seeds.strip() else ()
-    cfg = PhaseConfig(preset=preset, seeds=seed_list, points=points, n_points=n_points,
-                      point_noise=point_noise, threshold=threshold, route=route, **kw)
+    cfg = PhaseConfig(
+        preset=preset,
+        seeds=seed_list,
+        points=points,
+        n_points=n_points,
+        point_noise=point_noise,
+        threshold=threshold,
+        route=route,
+        **kw,
+    )
     write_config(cfg, out)
     start = time.perf_counter()
     summary = run_phase(cfg, out, progress=True)
-    typer.echo(f"wrote {out} in {time.perf_counter() - start:.1f} s: kept-block agreement "
-               f"{summary['fraction_cells_kept_blocks_agree']:.3f} of {summary['n_cells']} cells")
+    typer.echo(
+        f"wrote {out} in {time.perf_counter() - start:.1f} s: kept-block agreement "
+        f"{summary['fraction_cells_kept_blocks_agree']:.3f} of {summary['n_cells']} cells"
+    )

@@ -55,15 +55,26 @@ class PhaseConfig:
 
     def cell(self, n_train: int, seed: int) -> PhaseCellConfig:
         """The config of one (N, seed) cell."""
-        return PhaseCellConfig(self.noise_var, n_train, seed, self.preset, self.points,
-                               self.n_points, self.point_noise, self.threshold, self.route)
+        return PhaseCellConfig(
+            self.noise_var,
+            n_train,
+            seed,
+            self.preset,
+            self.points,
+            self.n_points,
+            self.point_noise,
+            self.threshold,
+            self.route,
+        )
 
 
 def measure(cfg: PhaseConfig, progress: bool = False) -> np.ndarray:
     """(nN, S, L, B, K) kept directions per block over the grid."""
     jobs = [(N, s) for N in cfg.n_train for s in cfg.seeds]
-    out = [measure_cell(cfg.cell(N, s)) for N, s in tqdm(jobs, disable=not progress,
-                                                           desc="phase cells")]
+    out = [
+        measure_cell(cfg.cell(N, s))
+        for N, s in tqdm(jobs, disable=not progress, desc="phase cells")
+    ]
     return np.stack(out).reshape(len(cfg.n_train), len(cfg.seeds), *out[0].shape)
 
 
@@ -77,10 +88,18 @@ def table_rows(cfg: PhaseConfig, kept: np.ndarray, pred: np.ndarray) -> list[dic
     per_seed = kept.mean(axis=3)  # (nN, S, L, K)
     mean, spread = per_seed.mean(axis=1), per_seed.std(axis=1)
     labels = preset(cfg.preset).block_labels()
-    return [{"n_train": N, "noise_var": v, "blocks": labels,
-             "kept_mean": mean[i, j].tolist(), "kept_seed_std": spread[i, j].tolist(),
-             "predicted_kept": pred[i, j].tolist()}
-            for i, N in enumerate(cfg.n_train) for j, v in enumerate(cfg.noise_var)]
+    return [
+        {
+            "n_train": N,
+            "noise_var": v,
+            "blocks": labels,
+            "kept_mean": mean[i, j].tolist(),
+            "kept_seed_std": spread[i, j].tolist(),
+            "predicted_kept": pred[i, j].tolist(),
+        }
+        for i, N in enumerate(cfg.n_train)
+        for j, v in enumerate(cfg.noise_var)
+    ]
 
 
 def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dict:
@@ -94,14 +113,26 @@ def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dic
     pred = predicted(cfg)
     mf = preset(cfg.preset)
     curves = [theory_curves(mf, N, cfg.noise_var) for N in cfg.n_train]
-    summary = agreement(kept, pred, np.asarray(cfg.noise_var), np.asarray(cfg.n_train),
-                        curves[0].dims, mf.block_labels(), len(mf.blocks),
-                        np.stack([c.critical_noise_var for c in curves]))
+    summary = agreement(
+        kept,
+        pred,
+        np.asarray(cfg.noise_var),
+        np.asarray(cfg.n_train),
+        curves[0].dims,
+        mf.block_labels(),
+        len(mf.blocks),
+        np.stack([c.critical_noise_var for c in curves]),
+    )
     summary["measure_seconds"] = round(seconds, 2)
     with io.atomic_path(run_dir / "table.jsonl") as tmp:
         tmp.write_text("".join(json.dumps(r) + "\n" for r in table_rows(cfg, kept, pred)))
-    save_npz(run_dir / "arrays.npz", kept=kept, predicted=pred,
-             noise_var=np.asarray(cfg.noise_var), n_train=np.asarray(cfg.n_train))
+    save_npz(
+        run_dir / "arrays.npz",
+        kept=kept,
+        predicted=pred,
+        noise_var=np.asarray(cfg.noise_var),
+        n_train=np.asarray(cfg.n_train),
+    )
     io.write_json(run_dir / "agreement.json", summary)
     save_phase_figures(run_dir, kept, pred, cfg, summary)
     return summary
@@ -112,8 +143,19 @@ def write_config(cfg: PhaseConfig, run_dir: Path) -> None:
     io.write_json(Path(run_dir) / "config.json", asdict(cfg))
 
 
-PHASE = Experiment("phase-diagram", PhaseConfig, run_phase,
-                   "kept dimension per block, exact scores vs REM, over N x noise")
+PHASE = Experiment(
+    "phase-diagram",
+    PhaseConfig,
+    run_phase,
+    "kept dimension per block, exact scores vs REM, over N x noise",
+)
 
-__all__ = ["PHASE", "PhaseConfig", "measure", "predicted", "run_phase",
-           "table_rows", "write_config"]
+__all__ = [
+    "PHASE",
+    "PhaseConfig",
+    "measure",
+    "predicted",
+    "run_phase",
+    "table_rows",
+    "write_config",
+]

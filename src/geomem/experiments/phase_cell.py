@@ -73,8 +73,10 @@ def training_set(cfg: PhaseCellConfig) -> tuple[np.ndarray, LinearManifold]:
 
 def _counts(Ckk: list[torch.Tensor], v: float, threshold: float) -> np.ndarray:
     # (B, K): #{eig(I - C_kk / v) < threshold} = #{eig(C_kk) > (1 - threshold) v}
-    return np.stack([np.sum(torch.linalg.eigvalsh(C).numpy() > (1 - threshold) * v, axis=1)
-                     for C in Ckk], axis=1)
+    return np.stack(
+        [np.sum(torch.linalg.eigvalsh(C).numpy() > (1 - threshold) * v, axis=1) for C in Ckk],
+        axis=1,
+    )
 
 
 def _block_moments_route(X, queries, noise_var, bases, cfg) -> np.ndarray:
@@ -94,8 +96,10 @@ def _block_moments_route(X, queries, noise_var, bases, cfg) -> np.ndarray:
         else:
             Zk, Ok = Z, outer
         S = torch.split(W @ Ok, [m * m for m in sizes], dim=1)
-        Ckk = [s.reshape(-1, m, m) - (W @ z)[:, :, None] * (W @ z)[:, None, :]
-               for s, z, m in zip(S, Zk, sizes, strict=True)]
+        Ckk = [
+            s.reshape(-1, m, m) - (W @ z)[:, :, None] * (W @ z)[:, None, :]
+            for s, z, m in zip(S, Zk, sizes, strict=True)
+        ]
         out.append(_counts(Ckk, v, cfg.threshold))
     return np.stack(out)
 
@@ -103,15 +107,27 @@ def _block_moments_route(X, queries, noise_var, bases, cfg) -> np.ndarray:
 def measure_cell(cfg: PhaseCellConfig, progress: bool = False) -> np.ndarray:
     """(L, B, K) kept directions per block (thickness last) at each noise level and point."""
     X, mf = training_set(cfg)
-    queries = query_points(cfg.points, cfg.n_points,
-                           np.random.default_rng([cfg.seed, cfg.n_train, 1]), X_train=X,
-                           manifold=mf, d=mf.d,
-                           noise=cfg.point_noise if cfg.points != "origin" else None)
+    queries = query_points(
+        cfg.points,
+        cfg.n_points,
+        np.random.default_rng([cfg.seed, cfg.n_train, 1]),
+        X_train=X,
+        manifold=mf,
+        d=mf.d,
+        noise=cfg.point_noise if cfg.points != "origin" else None,
+    )
     score = EmpiricalScore(X, EDM(), weight_tol=cfg.weight_tol)  # EDM: alpha = 1, t = sqrt(v)
     bases = mf.block_bases()
     if cfg.route == "scan":
-        scan = scan_noise(score, queries, cfg.noise_var, bases=bases, method="closed-form",
-                          threshold=cfg.threshold, progress=progress)
+        scan = scan_noise(
+            score,
+            queries,
+            cfg.noise_var,
+            bases=bases,
+            method="closed-form",
+            threshold=cfg.threshold,
+            progress=progress,
+        )
         return scan.subspace_dimension
     if cfg.route == "block-moments":
         return _block_moments_route(X, queries, cfg.noise_var, bases, cfg)
@@ -127,12 +143,20 @@ def run_phase_cell(cfg: PhaseCellConfig, run_dir: Path, *, progress: bool = Fals
     """Experiment runner: writes ``arrays.npz`` (kept (L, B, K)) and returns the metrics."""
     kept = measure_cell(cfg, progress)
     save_npz(Path(run_dir) / "arrays.npz", kept=kept, noise_var=np.asarray(cfg.noise_var))
-    return {"n_train": cfg.n_train, "seed": cfg.seed,
-            "kept_mean": kept.mean(axis=1).tolist(), "blocks": preset(cfg.preset).block_labels()}
+    return {
+        "n_train": cfg.n_train,
+        "seed": cfg.seed,
+        "kept_mean": kept.mean(axis=1).tolist(),
+        "blocks": preset(cfg.preset).block_labels(),
+    }
 
 
-PHASE_CELL = Experiment("phase-cell", PhaseCellConfig, run_phase_cell,
-                        "kept dimension per block of one training draw over a noise grid")
+PHASE_CELL = Experiment(
+    "phase-cell",
+    PhaseCellConfig,
+    run_phase_cell,
+    "kept dimension per block of one training draw over a noise grid",
+)
 
 
 def save_npz(path: Path, **arrays) -> None:

@@ -7,16 +7,25 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from geomem.theory.predict import manifold_blocks  # noqa: E402
+from geomem.theory.predict import manifold_blocks
 
 COLORS = ("tab:red", "tab:cyan", "tab:olive", "tab:purple")
 
 
-def heatmaps(kept_mean: np.ndarray, n_train, noise_var, dims, labels, stds,
-             critical_pred: np.ndarray, critical_meas: np.ndarray, title: str = "") -> plt.Figure:
+def heatmaps(
+    kept_mean: np.ndarray,
+    n_train,
+    noise_var,
+    dims,
+    labels,
+    stds,
+    critical_pred: np.ndarray,
+    critical_meas: np.ndarray,
+    title: str = "",
+) -> plt.Figure:
     """One heat map per tangent block: mean kept / m_k over (log2 N, log10 v); predicted
     critical noise v_c,k(N) (solid, one colour per block), population edge std_k^2 (dotted),
     measured critical noise (markers)."""
@@ -24,17 +33,35 @@ def heatmaps(kept_mean: np.ndarray, n_train, noise_var, dims, labels, stds,
     x, y = np.log2(n_train), np.log10(noise_var)
     fig, axes = plt.subplots(1, T, figsize=(4.2 * T + 0.8, 3.8), squeeze=False)
     for k, ax in enumerate(axes[0]):
-        im = ax.pcolormesh(x, y, kept_mean[:, :, k].T / dims[k], vmin=0, vmax=1,
-                           cmap="magma", shading="nearest")
+        im = ax.pcolormesh(
+            x, y, kept_mean[:, :, k].T / dims[k], vmin=0, vmax=1, cmap="magma", shading="nearest"
+        )
         for j in range(T):
             c = COLORS[j % len(COLORS)]
-            ax.plot(x, np.log10(critical_pred[:, j]), color=c, lw=2 if j == k else 1,
-                    ls="-" if j == k else "--", label=f"REM v_c: {labels[j]}")
+            ax.plot(
+                x,
+                np.log10(critical_pred[:, j]),
+                color=c,
+                lw=2 if j == k else 1,
+                ls="-" if j == k else "--",
+                label=f"REM v_c: {labels[j]}",
+            )
             ax.axhline(np.log10(stds[j] ** 2), color=c, ls=":", lw=1)
-        ax.plot(x, np.log10(critical_meas[:, k]), "o", color="white", ms=4, mec="k",
-                label="measured (kept < m/2)")
-        ax.set(title=f"{labels[k]}: kept / {dims[k]}", xlabel="log2 N",
-               ylabel="log10 noise variance v", ylim=(y.min(), y.max()))
+        ax.plot(
+            x,
+            np.log10(critical_meas[:, k]),
+            "o",
+            color="white",
+            ms=4,
+            mec="k",
+            label="measured (kept < m/2)",
+        )
+        ax.set(
+            title=f"{labels[k]}: kept / {dims[k]}",
+            xlabel="log2 N",
+            ylabel="log10 noise variance v",
+            ylim=(y.min(), y.max()),
+        )
         fig.colorbar(im, ax=ax, fraction=0.05)
     axes[0, 0].legend(fontsize=7, loc="lower right")
     fig.suptitle(title)
@@ -48,30 +75,53 @@ def critical_ratio(n_train, log_ratio, labels, seed_std=None) -> plt.Figure:
     lr = np.array(log_ratio, dtype=float)
     sd = None if seed_std is None else np.array(seed_std, dtype=float)
     for k in range(lr.shape[1]):
-        ax.errorbar(np.log2(n_train), lr[:, k], yerr=None if sd is None else sd[:, k],
-                    marker="o", capsize=2, color=COLORS[k % len(COLORS)], label=labels[k])
+        ax.errorbar(
+            np.log2(n_train),
+            lr[:, k],
+            yerr=None if sd is None else sd[:, k],
+            marker="o",
+            capsize=2,
+            color=COLORS[k % len(COLORS)],
+            label=labels[k],
+        )
     ax.axhline(0, color="k", lw=0.8)
-    ax.set(xlabel="log2 N", ylabel="log10(measured / predicted v_c)",
-           title="critical noise: exact scores vs REM")
+    ax.set(
+        xlabel="log2 N",
+        ylabel="log10(measured / predicted v_c)",
+        title="critical noise: exact scores vs REM",
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def save_phase_figures(run_dir: Path, kept: np.ndarray, pred: np.ndarray, cfg, summary: dict,
-                       dpi: int = 100) -> list[Path]:
+def save_phase_figures(
+    run_dir: Path, kept: np.ndarray, pred: np.ndarray, cfg, summary: dict, dpi: int = 100
+) -> list[Path]:
     """Write ``phase_heatmaps.png`` and ``critical_ratio.png`` into ``run_dir``."""
     stds, dims, labels = manifold_blocks(cfg.preset)
     mk = kept.mean(axis=(1, 3))
     cp = np.array(summary["predicted_critical_noise_var"], dtype=float)
     cm = np.array(summary["measured_critical_noise_var"], dtype=float)
-    figs = {"phase_heatmaps.png": heatmaps(mk, cfg.n_train, cfg.noise_var, dims, labels, stds,
-                                           cp, cm, f"{cfg.preset}: exact scores, "
-                                           f"{len(cfg.seeds)} draws x {cfg.n_points} points"),
-            "critical_ratio.png": critical_ratio(cfg.n_train,
-                                                 summary["log10_ratio_measured_over_predicted"],
-                                                 summary["blocks"],
-                                                 summary["log10_ratio_seed_std"])}
+    figs = {
+        "phase_heatmaps.png": heatmaps(
+            mk,
+            cfg.n_train,
+            cfg.noise_var,
+            dims,
+            labels,
+            stds,
+            cp,
+            cm,
+            f"{cfg.preset}: exact scores, {len(cfg.seeds)} draws x {cfg.n_points} points",
+        ),
+        "critical_ratio.png": critical_ratio(
+            cfg.n_train,
+            summary["log10_ratio_measured_over_predicted"],
+            summary["blocks"],
+            summary["log10_ratio_seed_std"],
+        ),
+    }
     paths = []
     for name, fig in figs.items():
         fig.savefig(Path(run_dir) / name, dpi=dpi)

@@ -43,8 +43,7 @@ def manifold_blocks(manifold: LinearManifold | str) -> tuple[np.ndarray, np.ndar
     """(K,) stds, (K,) dims and labels of every block, thickness included (raw stds)."""
     mf = as_manifold(manifold)
     blocks = mf.all_blocks
-    return (np.array([b.std for b in blocks]), np.array([b.dim for b in blocks]),
-            mf.block_labels())
+    return (np.array([b.std for b in blocks]), np.array([b.dim for b in blocks]), mf.block_labels())
 
 
 def _block_values(stds, dims, n_train, v, normalized, mapping) -> np.ndarray:
@@ -60,8 +59,14 @@ def _block_values(stds, dims, n_train, v, normalized, mapping) -> np.ndarray:
     return np.minimum(1.0, rem.noise_var[:, None] * rem.sv)
 
 
-def predicted_spectra(manifold: LinearManifold | str, n_train: float, noise_var, *,
-                      mapping: str = "rem", threshold: float = 0.5) -> dict:
+def predicted_spectra(
+    manifold: LinearManifold | str,
+    n_train: float,
+    noise_var,
+    *,
+    mapping: str = "rem",
+    threshold: float = 0.5,
+) -> dict:
     """Predicted normalised spectra in the ``geomem spectrum`` JSON layout, one "point".
 
     Returns a dict with ``noise_var`` (L,), ``t`` (L,) (EDM time t = sqrt(v)), ``spectra``
@@ -78,16 +83,27 @@ def predicted_spectra(manifold: LinearManifold | str, n_train: float, noise_var,
     per_dir = np.repeat(vals, dims, axis=1)
     spectra = np.sort(np.concatenate([per_dir, np.ones((v.size, mf.d - dims.sum()))], 1), 1)
     sub = np.where(vals < threshold, dims[None, :], 0)
-    return {"d": mf.d, "n_points": 1, "N": N, "noise_var": v.tolist(), "t": np.sqrt(v).tolist(),
-            "schedule": "edm", "method": f"theory-{mapping}", "model": "theory",
-            "threshold": threshold, "spectra": spectra[:, None, :].tolist(),
-            "dimension": sub.sum(1)[:, None].tolist(),
-            "subspace_dimension": sub[:, None, :].tolist(),
-            "predicted_kept": kept_dimension(stds, N, v, dims=dims,
-                                             normalized=mf.normalize).tolist(),
-            "critical_noise_var": critical_noise_var(stds, N, dims=dims,
-                                                     normalized=mf.normalize).tolist(),
-            "blocks": labels, "manifold": mf.describe(), "theory_stds": "raw block stds"}
+    return {
+        "d": mf.d,
+        "n_points": 1,
+        "N": N,
+        "noise_var": v.tolist(),
+        "t": np.sqrt(v).tolist(),
+        "schedule": "edm",
+        "method": f"theory-{mapping}",
+        "model": "theory",
+        "threshold": threshold,
+        "spectra": spectra[:, None, :].tolist(),
+        "dimension": sub.sum(1)[:, None].tolist(),
+        "subspace_dimension": sub[:, None, :].tolist(),
+        "predicted_kept": kept_dimension(stds, N, v, dims=dims, normalized=mf.normalize).tolist(),
+        "critical_noise_var": critical_noise_var(
+            stds, N, dims=dims, normalized=mf.normalize
+        ).tolist(),
+        "blocks": labels,
+        "manifold": mf.describe(),
+        "theory_stds": "raw block stds",
+    }
 
 
 @dataclass(frozen=True)

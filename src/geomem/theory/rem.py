@@ -49,8 +49,9 @@ def _blocks(stds, dims):
     return s, _checks.dims(dims, s.size)
 
 
-def rem_singular_values(stds, n_train, noise_var, *, dims=None,
-                        normalized: bool = True) -> RemPrediction:
+def rem_singular_values(
+    stds, n_train, noise_var, *, dims=None, normalized: bool = True
+) -> RemPrediction:
     """Predicted singular values sv_i(v) of the VE Jacobian (units 1/v) per block.
 
     Parameters
@@ -106,8 +107,7 @@ def critical_n(stds, noise_var, *, dims=None, normalized: bool = True) -> np.nda
         return np.exp((s[None, :] ** 2 * v + S / 2) / (2 * v**2))
 
 
-def kept_dimension(stds, n_train, noise_var, *, dims=None, normalized: bool = True
-                   ) -> np.ndarray:
+def kept_dimension(stds, n_train, noise_var, *, dims=None, normalized: bool = True) -> np.ndarray:
     """(L, K) predicted tangent directions kept per block at (N, v).
 
     Block k counts dims[k] when v_c,k < v < sigma_k^2 (not yet condensed, and tangent by the
