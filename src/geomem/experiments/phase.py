@@ -128,8 +128,8 @@ def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dic
         tmp.write_text("".join(json.dumps(r) + "\n" for r in table_rows(cfg, kept, pred)))
     save_npz(
         run_dir / "arrays.npz",
-        kept=kept,
-        predicted=pred,
+        kept=kept.astype(np.int16),
+        predicted=pred.astype(np.int16),
         noise_var=np.asarray(cfg.noise_var),
         n_train=np.asarray(cfg.n_train),
     )

@@ -142,7 +142,11 @@ def measure_cell(cfg: PhaseCellConfig, progress: bool = False) -> np.ndarray:
 def run_phase_cell(cfg: PhaseCellConfig, run_dir: Path, *, progress: bool = False) -> dict:
     """Experiment runner: writes ``arrays.npz`` (kept (L, B, K)) and returns the metrics."""
     kept = measure_cell(cfg, progress)
-    save_npz(Path(run_dir) / "arrays.npz", kept=kept, noise_var=np.asarray(cfg.noise_var))
+    save_npz(
+        Path(run_dir) / "arrays.npz",
+        kept=kept.astype(np.int16),
+        noise_var=np.asarray(cfg.noise_var),
+    )
     return {
         "n_train": cfg.n_train,
         "seed": cfg.seed,
@@ -160,6 +164,6 @@ PHASE_CELL = Experiment(
 
 
 def save_npz(path: Path, **arrays) -> None:
-    """Save arrays as one .npz, atomically."""
+    """Save arrays as one compressed .npz, atomically."""
     with io.atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez_compressed(fh, **arrays)

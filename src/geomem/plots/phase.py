@@ -113,7 +113,8 @@ def save_phase_figures(
             stds,
             cp,
             cm,
-            f"{cfg.preset}: exact scores, {len(cfg.seeds)} draws x {cfg.n_points} points",
+            f"{cfg.preset}: exact scores, {len(cfg.seeds)} draws x {cfg.n_points} "
+            f"{cfg.points} points ({cfg.point_noise} noise)",
         ),
         "critical_ratio.png": critical_ratio(
             cfg.n_train,
