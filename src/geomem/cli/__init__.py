@@ -10,8 +10,10 @@ import sys
 import typer
 
 from geomem.cli import demo as _demo
+from geomem.cli import phase as _phase
 from geomem.cli import spectrum as _spectrum
 from geomem.cli import sweep as _sweep
+from geomem.cli import theory as _theory
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -21,6 +23,8 @@ app = typer.Typer(
 )
 app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
+app.add_typer(_theory.app, name="theory")
+app.command("phase-diagram")(_phase.phase_diagram)
 app.command("sweep")(_sweep.sweep)
 app.command("report")(_sweep.report)
 

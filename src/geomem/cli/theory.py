@@ -1,0 +1,117 @@
+"""`geomem theory ...`: predictions of SCIENCE.md §6 as JSON (no scores are computed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from geomem import _validate, io
+from geomem.cli.options import float_list, int_list
+from geomem.theory import collapse, predict, rem
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Theory: REM critical noise, collapse times, predicted spectra.",
+)
+
+
+@app.command("critical-noise")
+def critical_noise(
+    stds: str = typer.Option(..., "--stds", help="Block stds, e.g. '1.0,0.3'."),
+    n_train: float = typer.Option(..., "--n-train", help="N, training-set size (>= 2)."),
+    dims: str = typer.Option(None, "--dims", help="Directions per block (default 1 each)."),
+    normalized: bool = typer.Option(
+        False, "--normalized/--not-normalized", help="Sphere-normalised data (REM gate g = 0)."
+    ),
+    noise_var: str = typer.Option(
+        "logspace:1e-5:10:61",
+        "--noise-var",
+        help="Grid for the kept dimension: list or logspace:LO:HI:K.",
+    ),
+    out: Path = typer.Option(..., "--out", help="Output JSON."),  # noqa: B008
+):
+    """Critical noise variance per block (REM heuristic) and the kept dimension on a grid."""
+    s = _validate.positive_list("--stds", float_list("--stds", stds))
+    m = None if dims is None else int_list("--dims", dims)
+    v = _validate.positive_list("--noise-var", float_list("--noise-var", noise_var))
+    vc = rem.critical_noise_var(s, n_train, dims=m, normalized=normalized)
+    kept = rem.kept_dimension(s, n_train, v, dims=m, normalized=normalized)
+    result = {
+        "stds": list(s),
+        "dims": list(m) if m else [1] * len(s),
+        "n_train": n_train,
+        "normalized": normalized,
+        "ln_n": float(np.log(n_train)),
+        "rule": "block kept when critical_noise_var < v < std^2",
+        "critical_noise_var": vc.tolist(),
+        "noise_var": list(v),
+        "kept_dimension": kept.tolist(),
+    }
+    io.write_json(out, result)
+    typer.echo(
+        f"wrote {out}: critical noise variance per block " + ", ".join(f"{x:.6g}" for x in vc)
+    )
+
+
+@app.command("collapse-time")
+def collapse_time(
+    out: Path = typer.Option(..., "--out", help="Output JSON."),  # noqa: B008
+    eigvals: str = typer.Option(None, "--eigvals", help="Covariance eigenvalues (variances)."),
+    preset: str = typer.Option(None, "--preset", help="Preset whose raw block variances are used."),
+    load: float = typer.Option(None, "--load", help="load = ln N / d."),
+    n_train: float = typer.Option(None, "--n-train", help="N (with --d)."),
+    d: int = typer.Option(None, "--d", help="Ambient dimension d (with --n-train)."),
+):
+    """Biroli et al. collapse time t_C (OU time) and its noise variance e^{2 t_C} - 1."""
+    if (eigvals is None) == (preset is None):
+        _validate.fail("--eigvals/--preset", "exactly one of the two", None)
+    if (load is None) == (n_train is None and d is None):
+        _validate.fail(
+            "--load/--n-train --d",
+            "either --load or both --n-train and --d",
+            {"load": load, "n_train": n_train, "d": d},
+        )
+    if load is None and (n_train is None or d is None):
+        _validate.fail("--n-train/--d", "both together", {"n_train": n_train, "d": d})
+    if eigvals is not None:
+        lam = np.asarray(float_list("--eigvals", eigvals))
+        source = "given"
+    else:
+        s, m, _ = predict.manifold_blocks(preset)
+        lam = np.repeat(s**2, m)
+        source = f"preset {preset}: raw block variances (before any sphere normalisation)"
+    load = _validate.positive("--load", load) if load is not None else collapse.load_of(n_train, d)
+    t_c = collapse.collapse_time(lam, load)
+    t_s, v_s = collapse.speciation_time(lam)
+    result = {
+        "eigvals": lam.tolist(),
+        "eigvals_source": source,
+        "load": load,
+        "time_units": "Ornstein-Uhlenbeck time t; noise_var = e^{2t} - 1",
+        "t_collapse": t_c,
+        "noise_var": float(np.expm1(2 * t_c)),
+        "t_speciation": t_s,
+        "noise_var_speciation": v_s,
+    }
+    io.write_json(out, result)
+    typer.echo(f"wrote {out}: t_collapse = {t_c:.6g} (noise_var {result['noise_var']:.6g})")
+
+
+@app.command("spectrum")
+def spectrum(
+    preset: str = typer.Option("paper", "--preset"),
+    n_train: float = typer.Option(..., "--n-train", help="N, training-set size (>= 2)."),
+    noise_var: str = typer.Option(..., "--noise-var", help="v list or logspace:LO:HI:K."),
+    mapping: str = typer.Option("rem", "--mapping", help="rem | step | population"),
+    threshold: float = typer.Option(0.5, "--threshold"),
+    out: Path = typer.Option(..., "--out", help="Output JSON (geomem spectrum layout)."),  # noqa: B008
+):
+    """Predicted normalised spectra, one 'point', in the layout of `geomem spectrum`."""
+    v = _validate.positive_list("--noise-var", float_list("--noise-var", noise_var))
+    result = predict.predicted_spectra(preset, n_train, v, mapping=mapping, threshold=threshold)
+    io.write_json(out, result)
+    typer.echo(f"wrote {out}: {len(v)} noise levels, d = {result['d']}")
