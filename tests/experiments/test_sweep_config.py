@@ -9,12 +9,12 @@ import sys
 import tomllib
 
 import pytest
-from _sweep_helpers import env
 from typer.testing import CliRunner
 
 from geomem.cli import app
 from geomem.experiments import config as C
 from geomem.experiments.spectrum import SpectrumConfig
+from tests.experiments._sweep_helpers import env
 
 CFGS = [
     SpectrumConfig(noise_var=(1e-3, 0.5), n_train=7, seed=3),

@@ -12,13 +12,13 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
-from _sweep_helpers import env, geomem_cmd, raw_lines, spec_file, stable
 
 from geomem.cli import main
 from geomem.experiments import store
 from geomem.experiments.executors import DaskExecutor, InlineExecutor, make_executor
 from geomem.experiments.report import write_report
 from geomem.experiments.sweep import expand, load_spec, run_sweep
+from tests.experiments._sweep_helpers import env, geomem_cmd, raw_lines, spec_file, stable
 
 FAILING = 'points = ["train", "no-such-file.npy"]'  # the second raises when the run loads it
 

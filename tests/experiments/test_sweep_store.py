@@ -6,11 +6,11 @@ import json
 import sys
 
 import pytest
-from _sweep_helpers import spec_file
 
 from geomem.experiments import store
 from geomem.experiments.executors import make_executor
 from geomem.experiments.sweep import load_spec, run_sweep
+from tests.experiments._sweep_helpers import spec_file
 
 
 def _snapshot(root):

@@ -12,7 +12,7 @@ from geomem.experiments.phase import PhaseConfig, run_phase, write_config
 
 
 def phase_diagram(
-    out: Path = typer.Option(..., "--out", help="Output directory."),  # noqa: B008
+    out: Path = typer.Option(..., "--out", help="Output directory."),
     preset: str = typer.Option("paper", "--preset"),
     n_train: str = typer.Option(None, "--n-train", help="N grid (default 2^5..2^15)."),
     noise_var: str = typer.Option(

@@ -32,7 +32,7 @@ def critical_noise(
         "--noise-var",
         help="Grid for the kept dimension: list or logspace:LO:HI:K.",
     ),
-    out: Path = typer.Option(..., "--out", help="Output JSON."),  # noqa: B008
+    out: Path = typer.Option(..., "--out", help="Output JSON."),
 ):
     """Critical noise variance per block (REM heuristic) and the kept dimension on a grid."""
     s = _validate.positive_list("--stds", float_list("--stds", stds))
@@ -59,7 +59,7 @@ def critical_noise(
 
 @app.command("collapse-time")
 def collapse_time(
-    out: Path = typer.Option(..., "--out", help="Output JSON."),  # noqa: B008
+    out: Path = typer.Option(..., "--out", help="Output JSON."),
     eigvals: str = typer.Option(None, "--eigvals", help="Covariance eigenvalues (variances)."),
     preset: str = typer.Option(None, "--preset", help="Preset whose raw block variances are used."),
     load: float = typer.Option(None, "--load", help="load = ln N / d."),
@@ -108,7 +108,7 @@ def spectrum(
     noise_var: str = typer.Option(..., "--noise-var", help="v list or logspace:LO:HI:K."),
     mapping: str = typer.Option("rem", "--mapping", help="rem | step | population"),
     threshold: float = typer.Option(0.5, "--threshold"),
-    out: Path = typer.Option(..., "--out", help="Output JSON (geomem spectrum layout)."),  # noqa: B008
+    out: Path = typer.Option(..., "--out", help="Output JSON (geomem spectrum layout)."),
 ):
     """Predicted normalised spectra, one 'point', in the layout of `geomem spectrum`."""
     v = _validate.positive_list("--noise-var", float_list("--noise-var", noise_var))
