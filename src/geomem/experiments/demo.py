@@ -15,8 +15,10 @@ import numpy as np
 import geomem
 from geomem import _validate, io, report
 from geomem.data import preset
+from geomem.experiments.phase_agreement import crossing
 from geomem.experiments.spectrum import SpectrumConfig, run_spectrum
 from geomem.plots import spectra as spectra_plots
+from geomem.theory import theory_curves
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,12 @@ class DemoConfig:
 
 
 def _critical_noise(v: np.ndarray, sub: np.ndarray, dims: list[int]) -> list[float | None]:
-    # largest v at which the mean kept count of block k is >= half its dimension
-    mean = sub.mean(axis=1)  # (L, K)
-    out = []
-    for k, m in enumerate(dims):
-        kept = v[mean[:, k] >= m / 2]
-        out.append(float(kept.max()) if kept.size else None)
-    return out
+    # lower edge: going down in v from the peak, where the mean kept count of block k falls
+    # below half the block (None: never kept by half, or kept down to the smallest v)
+    order = np.argsort(v)
+    mean = sub.mean(axis=1)[order]  # (L, K), v ascending
+    out = [crossing(mean[:, k], v[order], m / 2) for k, m in enumerate(dims)]
+    return [None if np.isnan(c) else c for c in out]
 
 
 def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dict:
@@ -98,13 +99,23 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dic
         metrics["critical_noise_var"][label] = _critical_noise(
             scan.noise_var, scan.subspace_dimension, dims
         )
+    theory = _theory(cfg, manifold)
+    metrics["predicted_critical_noise_var"] = {
+        k: [float(c) for c in th.critical_noise_var] for k, th in theory.items()
+    }
     np.savez_compressed(out / "arrays.npz", noise_var=np.asarray(cfg.noise_var), **arrays)
     io.write_json(out / "metrics.json", metrics)
-    _figures(cfg, scans, labels, dims, out)
+    _figures(cfg, scans, theory, metrics, labels, dims, out)
     return metrics
 
 
-def _figures(cfg, scans, labels, dims, out: Path) -> None:
+def _theory(cfg: DemoConfig, manifold) -> dict:
+    # REM prediction per N (SCIENCE.md §6); the population line is the N = inf limit
+    curves = {f"N = {n}": theory_curves(manifold, n, cfg.noise_var) for n in cfg.n_train}
+    return curves
+
+
+def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
     spectra_plots.save(
         spectra_plots.spectra_by_rank(
             {k: (s.noise_var, s.spectra) for k, s in scans.items()},
@@ -112,18 +123,27 @@ def _figures(cfg, scans, labels, dims, out: Path) -> None:
         ),
         out / "spectra.png",
     )
+    first = next(iter(theory.values()))
+    lines = {k: (th.noise_var, th.kept) for k, th in theory.items()}
+    lines["population"] = (first.noise_var, first.kept_population)
     spectra_plots.save(
         spectra_plots.kept_dimension(
             {k: (s.noise_var, s.subspace_dimension) for k, s in scans.items()},
             labels,
+            theory=lines,
             block_dims=dims,
-            title="kept tangent directions per subspace (threshold r < 1/2)",
+            title="kept tangent directions per subspace (threshold r < 1/2); dashed: theory",
         ),
         out / "kept_dimension.png",
     )
-    crit = [
-        [k, *[("-" if c is None else c) for c in v]] for k, v in _crit_rows(scans, dims).items()
+    measured = metrics["critical_noise_var"]
+    predicted = metrics["predicted_critical_noise_var"]
+    none = [None] * len(labels)
+    rows = [
+        [k, *[_fmt(x) for j in range(len(labels)) for x in (v[j], predicted.get(k, none)[j])]]
+        for k, v in measured.items()
     ]
+    header = ["model", *[f"{lab}: {w}" for lab in labels for w in ("measured", "REM")]]
     report.write_page(
         out / "index.html",
         "geomem demo: geometric memorization on a linear manifold",
@@ -139,24 +159,31 @@ def _figures(cfg, scans, labels, dims, out: Path) -> None:
                 "Median normalised spectrum r = eig(&minus;v J) against rank, one "
                 "line per noise level (colour). Normal directions sit at r &asymp; 1, tangent "
                 "ones below the dotted 1/2 line. With few points the spectrum jumps back to 1 "
-                "at small noise: the score collapses onto training points.",
+                "at small noise: the score collapses onto training points. Values below 1e-4 "
+                "(negative ones included: directions that push away, between training points) "
+                "are drawn at 1e-4.",
             ),
             (
                 "kept_dimension.png",
                 "Kept tangent directions per subspace against noise, "
                 "mean &plusmn; 1 std over query points. Memorization shows as a count below "
-                "the population line at the same v; the high-variance block is lost at a "
-                "larger v than the low-variance one.",
+                "the population line at the same v. Dashed, same colour: the REM heuristic "
+                "(SCIENCE.md §6) with the raw block stds, a block kept when "
+                "&sigma;&sup2;/(2 ln N) &lt; v &lt; &sigma;&sup2;; the dashed population line is "
+                "its N &rarr; &infin; limit. The heuristic ignores the sphere normalisation, which "
+                "divides each direction's variance by about 2.45 and turns one direction of the "
+                "std-1 block radial (normal), so its upper edges lie at larger v than measured.",
             ),
         ],
         tables=[
             (
-                "Critical noise variance (largest v with at least half the block kept)",
-                report.table_html(["model", *labels], crit),
+                "Critical noise variance per block: measured (going down in v, where the mean "
+                "kept count falls below half the block) and predicted (REM, sigma^2 / (2 ln N))",
+                report.table_html(header, rows),
             )
         ],
     )
 
 
-def _crit_rows(scans, dims):
-    return {k: _critical_noise(s.noise_var, s.subspace_dimension, dims) for k, s in scans.items()}
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.3g}"
