@@ -10,12 +10,16 @@ import sys
 import typer
 
 from geomem.cli import demo as _demo
+from geomem.cli import experiment as _experiment
 from geomem.cli import spectrum as _spectrum
+from geomem.cli import train as _train
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Geometric memorization in diffusion models: Jacobian spectra vs theory.")
 app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
+app.command("train")(_train.train)
+app.add_typer(_experiment.app, name="experiment")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,1 @@
+"""Figures and tables from stored results (matplotlib Agg; plots never compute scores)."""
