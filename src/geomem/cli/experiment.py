@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True, help="Experiments of the paper.")
 
 @app.command("linear-networks")
 def linear_networks(
-    out: Path = typer.Option(Path("runs/linear-networks"), "--out", help="Sweep directory."),
+    out: Path = typer.Option(Path("runs/linear-networks"), "--out", help="Sweep directory."),  # noqa: B008
     preset: str = typer.Option("paper", "--preset", help="Linear-manifold preset."),
     n_train: str = typer.Option("250,500,1000,20000", "--n-train", help="List of N."),
     steps: int = typer.Option(None, "--steps", help="Training steps (default: from --config)."),

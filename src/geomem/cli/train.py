@@ -11,7 +11,7 @@ from geomem.train.loop import train as run_train
 
 
 def train(
-    out: Path = typer.Option(..., "--out", help="Run directory (config.json, checkpoint.pt)."),
+    out: Path = typer.Option(..., "--out", help="Run directory (config.json, checkpoint.pt)."),  # noqa: B008
     preset: str = typer.Option("paper", "--preset", help="Linear-manifold preset of the data."),
     n_train: int = typer.Option(1000, "--n-train", help="N, training points."),
     steps: int = typer.Option(None, "--steps", help="Optimizer steps (default: from --config)."),

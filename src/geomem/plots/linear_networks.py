@@ -7,8 +7,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 STYLE = {"network": "-", "exact": "--", "population": ":", "theory": "-."}
 COLORS = ["tab:red", "tab:blue", "tab:gray", "tab:green"]

@@ -75,7 +75,7 @@ class TrainConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(obj) - names)
         if unknown:
-            _validate.fail("config", f"only TrainConfig fields", f"unknown keys {unknown}")
+            _validate.fail("config", "only TrainConfig fields", f"unknown keys {unknown}")
         return cls(**obj)
 
 

@@ -92,7 +92,7 @@ def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
         diff = sorted(k for k, v in cfg.identity().items() if old.get(k) != v)
         if diff:
             _validate.fail("out", "an empty directory or one holding this same run",
-                           f"{run_dir} holding a different config (differs in {diff})")
+                           f"a different run (differs in {diff}) in {run_dir}")
     io.write_json(path, cfg.to_json())
 
 
