@@ -38,8 +38,8 @@ def kept_figure(results: list[dict], path: str | Path) -> None:
 def spectra_figure(out: str | Path, results: list[dict], path: str | Path) -> None:
     """Mean normalised spectrum vs rank, coloured by noise: network (top) vs exact (bottom)."""
     out = Path(out)
-    fig, axes = plt.subplots(2, len(results), figsize=(4 * len(results), 6), squeeze=False,
-                             sharey=True)
+    fig, axes = plt.subplots(2, len(results), figsize=(3.6 * len(results) + 1, 6.5),
+                             squeeze=False, sharey=True, layout="constrained")
     cmap = plt.get_cmap("viridis")
     for j, res in enumerate(results):
         arrays = np.load(out / f"N{res['N']}" / "arrays.npz")

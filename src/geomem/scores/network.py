@@ -53,6 +53,18 @@ class NetworkScore:
         out = self.net(*network_inputs(x, a, s, self.precond))
         return to_score(out, x, a, s, self.parameterization)
 
+    def at_time(self, t):
+        """The function x (B, d) -> s(x, t) at one fixed time, with the schedule's coefficients
+        computed once (cheaper inside Jacobian-vector products)."""
+        a, s = coefficients(self.schedule, t, 1, self.dtype, self.device)
+        precond, param, net = self.precond, self.parameterization, self.net
+
+        def fixed(x):
+            A, S = a.expand(x.shape[0], 1), s.expand(x.shape[0], 1)
+            return to_score(net(*network_inputs(x, A, S, precond)), x, A, S, param)
+
+        return fixed
+
     @classmethod
     def from_run(cls, run_dir: str | Path, *, ema: bool = True, dtype=torch.float64,
                  device: str = "cpu") -> NetworkScore:

@@ -24,8 +24,10 @@ def network_jacobian(score: Score, x: torch.Tensor, t: float, *, point_chunk: in
 
     The network's parameters are frozen (no graph is kept for them).
     """
+    g = score.at_time(t) if hasattr(score, "at_time") else (lambda z: score(z, t))
+
     def one(xi):
-        return score(xi[None], t)[0]
+        return g(xi[None])[0]
 
     jac = vmap(jacrev(one, chunk_size=row_chunk))
     with torch.no_grad():
