@@ -13,6 +13,16 @@ from geomem.spectra.network import exact_spectrum, probe_spectrum
 from tests.scores.helpers_network import EmpiricalModule
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    # tiny networks: thread hand-offs cost more than they save on a shared 2-core machine
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+
 @pytest.mark.parametrize("param", ["eps", "x0"])
 @pytest.mark.parametrize("sched", [VE(), VP()], ids=["ve", "vp"])
 def test_exact_route_matches_closed_form(param, sched):
