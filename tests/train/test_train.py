@@ -28,10 +28,13 @@ def one_thread():
     torch.set_num_threads(n)
 
 
-def test_training_lowers_loss(tmp_path):
-    m = train(TrainConfig(steps=300, **TINY), tmp_path / "run")
+@pytest.mark.parametrize("schedule, param", [("ve", "eps"), ("vp", "x0"), ("vp", "score")])
+def test_training_lowers_loss(tmp_path, schedule, param):
+    cfg = TrainConfig(steps=200, schedule=schedule, parameterization=param, **TINY)
+    m = train(cfg, tmp_path / "run")
     assert m["final_loss"] < 0.75 * m["first_loss"]
     score = NetworkScore.from_run(tmp_path / "run")
+    assert score.parameterization == param and score.schedule.name == schedule
     x = torch.zeros(3, 30, dtype=torch.float64)
     assert score(x, 0.5).shape == (3, 30)
     assert json.loads((tmp_path / "run" / "config.json").read_text())["steps"] == 300
