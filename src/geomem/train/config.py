@@ -36,7 +36,7 @@ class TrainConfig:
     n_blocks: int = 2  # MLP residual blocks
     emb_dim: int = 128  # sinusoidal embedding size
     checkpoint_every: int = 1000  # steps between checkpoints
-    device: str = "cpu"  # not part of the run's identity (see ``identity``)
+    device: str = "cpu"  # device and checkpoint_every are not part of the run's identity
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
@@ -65,9 +65,11 @@ class TrainConfig:
         return asdict(self)
 
     def identity(self) -> dict:
-        """The fields two runs must share to be the same run (all but ``device``)."""
+        """The fields two runs must share to be the same run: all but ``device`` and
+        ``checkpoint_every`` (neither changes the weights)."""
         out = asdict(self)
         out.pop("device")
+        out.pop("checkpoint_every")
         return out
 
     @classmethod

@@ -156,7 +156,7 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     if not path.exists():
         return 0, []
     ck = load_checkpoint(path, map_location=device)
-    ident = {k: v for k, v in ck["config"].items() if k != "device"}
+    ident = {k: v for k, v in ck["config"].items() if k not in ("device", "checkpoint_every")}
     if ident != cfg.identity():
         _validate.fail("checkpoint", "a checkpoint of this run's config", f"{path} (another run)")
     try:
