@@ -16,7 +16,8 @@ COLORS = ["tab:red", "tab:blue", "tab:gray", "tab:green"]
 
 def kept_figure(results: list[dict], path: str | Path) -> None:
     """Kept tangent directions per block vs noise variance, one panel per N."""
-    fig, axes = plt.subplots(1, len(results), figsize=(4 * len(results), 3.4), squeeze=False,
+    fig, axes = plt.subplots(1, len(results), figsize=(max(9, 4 * len(results)), 3.4),
+                             squeeze=False,
                              sharey=True)
     for ax, res in zip(axes[0], results, strict=True):
         v = np.asarray(res["noise_var"])
