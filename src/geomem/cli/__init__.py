@@ -10,10 +10,12 @@ import sys
 import typer
 
 from geomem.cli import demo as _demo
+from geomem.cli import experiment as _experiment
 from geomem.cli import phase as _phase
 from geomem.cli import spectrum as _spectrum
 from geomem.cli import sweep as _sweep
 from geomem.cli import theory as _theory
+from geomem.cli import train as _train
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,6 +27,8 @@ app.command("spectrum")(_spectrum.spectrum)
 app.command("demo")(_demo.demo)
 app.add_typer(_theory.app, name="theory")
 app.command("phase-diagram")(_phase.phase_diagram)
+app.command("train")(_train.train)
+app.add_typer(_experiment.app, name="experiment")
 app.command("sweep")(_sweep.sweep)
 app.command("report")(_sweep.report)
 

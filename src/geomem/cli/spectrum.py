@@ -28,14 +28,16 @@ def spectrum(
         None, "--noise-var", help="v list: '0.1,0.01' or 'logspace:1e-4:1:40'."
     ),
     sigma: str = typer.Option(None, "--sigma", help="VE sigma list (v = sigma^2), same forms."),
-    model: str = typer.Option("exact", "--model", help="exact | population"),
+    model: str = typer.Option(
+        "exact", "--model", help="exact | population | RUN_DIR of `geomem train`"
+    ),
     schedule: str = typer.Option("ve", "--schedule", help="ve | vp | ddpm | edm"),
     method: str = typer.Option("auto", "--method", help="auto | closed-form | gram | autodiff"),
     threshold: float = typer.Option(0.5, "--threshold"),
     device: str = typer.Option("cpu", "--device"),
     dry_run: bool = DRY_RUN,
 ):
-    """Normalised Jacobian spectra and dimensions of an exact score over noise levels."""
+    """Normalised Jacobian spectra and dimensions of an exact or trained score over noise levels."""
     if (noise_var is None) == (sigma is None):
         _validate.fail("--noise-var/--sigma", "exactly one of the two", None)
     v = float_list("--noise-var", noise_var) or tuple(

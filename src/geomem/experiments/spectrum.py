@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -11,6 +13,7 @@ from geomem import _validate
 from geomem.data import LinearManifold, load_array, preset, query_points
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore, GaussianScore
+from geomem.scores.network import NetworkScore
 from geomem.spectra.scan import NoiseScan, scan_noise
 
 POINT_KINDS = ("train", "fresh", "origin")
@@ -28,7 +31,7 @@ class SpectrumConfig:
     points: str = "train"  # train | fresh | origin | path to a .npy/.npz file
     n_points: int = 16  # B, number of query points
     point_noise: str = "matched"  # matched | none | a std in VE units
-    model: str = "exact"  # exact (empirical score of the N points) | population
+    model: str = "exact"  # exact (empirical score of the N points) | population | RUN_DIR
     population_n: int = 100_000  # sample size of the population reference when not closed form
     schedule: str = "ve"  # ve | vp | ddpm | edm; results are reported on the v axis
     method: str = "auto"  # auto | closed-form | gram | autodiff
@@ -49,7 +52,7 @@ class SpectrumConfig:
             preset(self.preset)  # raises for unknown names
             _validate.positive_int("n_train", self.n_train)
         if self.model not in ("exact", "population"):
-            _validate.fail("model", "'exact' or 'population'", self.model)
+            _check_run_dir(self)
         if self.model == "population" and self.preset is None:
             _validate.fail(
                 "model",
@@ -60,6 +63,27 @@ class SpectrumConfig:
         _validate.positive_int("population_n", self.population_n)
         _validate.positive("threshold", self.threshold)
         get_schedule(self.schedule)
+
+
+def _check_run_dir(cfg: SpectrumConfig) -> None:
+    # a trained network (`geomem train` run directory): its data must be the N points queried
+    run = Path(cfg.model)
+    if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
+        _validate.fail(
+            "model", "'exact', 'population' or a `geomem train` run directory", cfg.model
+        )
+    tcfg = json.loads((run / "config.json").read_text())
+    mine = {
+        "preset": cfg.preset,
+        "n_train": cfg.n_train,
+        "seed": cfg.seed,
+        "schedule": cfg.schedule,
+    }
+    diff = {k: tcfg.get(k) for k, v in mine.items() if tcfg.get(k) != v}
+    if diff:
+        _validate.fail(
+            "model", f"a run trained on the queried data {mine}", f"{cfg.model} trained with {diff}"
+        )
 
 
 def _training_set(cfg: SpectrumConfig) -> tuple[np.ndarray, LinearManifold | None]:
@@ -75,6 +99,8 @@ def build_score(cfg: SpectrumConfig, X: np.ndarray, manifold: LinearManifold | N
     kw = {"chunk_size": cfg.chunk_size, "device": cfg.device}
     if cfg.model == "exact":
         return EmpiricalScore(X, sched, **kw)
+    if cfg.model != "population":
+        return NetworkScore.from_run(cfg.model, device=cfg.device)
     if not manifold.normalize:
         return GaussianScore.from_manifold(manifold, sched, device=cfg.device)
     big = manifold.sample(cfg.population_n, np.random.default_rng([cfg.seed, 2]))

@@ -1,0 +1,106 @@
+"""Jacobian spectra of network scores: exact (torch.func, chunked) and the paper's probes.
+
+Both return a ``Spectrum`` normalised as SCIENCE.md §5: r = eig(sym(-v J_VE)) for the exact
+route (with the asymmetry ||J - J^T|| / ||J|| recorded), singular values for the probes.
+The matrix-free route lives in ``geomem.spectra.lanczos``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.func import jacrev, vmap
+
+from geomem import _validate
+from geomem.scores.base import Score
+from geomem.spectra.jacobian import _check_points, _time, normalized_jacobian, spectrum_of_matrix
+from geomem.spectra.spectrum import Spectrum
+
+
+def network_jacobian(
+    score: Score, x: torch.Tensor, t: float, *, point_chunk: int = 16, row_chunk: int | None = None
+) -> torch.Tensor:
+    """(B, d, d) Jacobian ds/dx by reverse mode, ``point_chunk`` points at a time and
+    ``row_chunk`` rows of J per vectorised pass (None: all d), so memory stays bounded.
+
+    The network's parameters are frozen (no graph is kept for them).
+    """
+    g = score.at_time(t) if hasattr(score, "at_time") else (lambda z: score(z, t))
+
+    def one(xi):
+        return g(xi[None])[0]
+
+    jac = vmap(jacrev(one, chunk_size=row_chunk))
+    with torch.no_grad():
+        return torch.cat([jac(x[i : i + point_chunk]) for i in range(0, len(x), point_chunk)])
+
+
+def exact_spectrum(
+    score: Score,
+    x,
+    t,
+    *,
+    kind: str = "eig-sym",
+    eigvecs: bool = False,
+    point_chunk: int = 16,
+    row_chunk: int | None = None,
+) -> Spectrum:
+    """Normalised spectrum of the exact network Jacobian at points x (B, d) and time t."""
+    x = _check_points(x, score.d)
+    t, sigma, v = _time(score, t)
+    J = network_jacobian(score, x, t, point_chunk=point_chunk, row_chunk=row_chunk)
+    M = normalized_jacobian(J.to(torch.float64), sigma)
+    return spectrum_of_matrix(M, v, "autodiff", kind=kind, eigvecs=eigvecs)
+
+
+def orthogonal_probes(d: int, n_probes: int, rng: np.random.Generator) -> np.ndarray:
+    """(K, d) probe directions: the rows of ceil(K/d) Haar-random orthogonal matrices."""
+    blocks = []
+    for _ in range(-(-n_probes // d)):
+        q, r = np.linalg.qr(rng.standard_normal((d, d)))
+        blocks.append((q * np.sign(np.diag(r))).T)
+    return np.concatenate(blocks)[:n_probes]
+
+
+def probe_spectrum(
+    score: Score,
+    x0,
+    t,
+    *,
+    n_probes: int | None = None,
+    rng: np.random.Generator,
+    probe_sigma: float | None = None,
+    paper: bool = True,
+) -> Spectrum:
+    """The paper's probe estimator of the Jacobian's singular values (SCIENCE.md §5).
+
+    Scores at x0 + h q_i (h = ``probe_sigma``, default sigma_t, the forward noise of the
+    level) for the K rows q_i of random orthogonal matrices, stacked
+    as S (K, d) and divided by h. With ``paper=True``: singular values of S / h, the largest
+    dropped, divided by the maximum of the rest -> (B, d - 1) values. With ``paper=False``: the
+    score at x0 is subtracted first (finite differences, S - s(x0) ~ h Q J^T), the result is
+    scaled by sqrt(d / K) and by v, giving estimates of the singular values of v J_VE -> (B, d).
+    K defaults to d (the paper's image code uses 4d).
+    """
+    x0 = _check_points(x0, score.d)
+    t, sigma, v = _time(score, t)
+    d = score.d
+    K = d if n_probes is None else _validate.positive_int("n_probes", n_probes)
+    h = sigma if probe_sigma is None else _validate.positive("probe_sigma", probe_sigma)
+    Q = torch.as_tensor(orthogonal_probes(d, K, rng), dtype=x0.dtype)
+    out = []
+    with torch.no_grad():
+        for xi in x0:
+            S = score(xi[None] + h * Q, t).to(torch.float64)
+            if not paper:
+                S = S - score(xi[None], t).to(torch.float64)
+            sv = torch.linalg.svdvals(S / h)
+            out.append(_normalise(sv, paper, d, K, sigma, v))
+    return Spectrum(torch.stack(out).cpu().numpy(), v, "probes", "singular")
+
+
+def _normalise(sv: torch.Tensor, paper: bool, d: int, K: int, sigma: float, v: float):
+    if paper:
+        rest = sv[1:]
+        return (rest / rest.max()).flip(0)
+    return (sv * np.sqrt(d / K) * sigma**2).flip(0)  # ascending singular values of sigma^2 J

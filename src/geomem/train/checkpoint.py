@@ -1,0 +1,63 @@
+"""Checkpoints: a dict of tensors and plain types (no pickled classes), written atomically and
+read with ``torch.load(weights_only=True)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+import geomem
+from geomem import _validate
+from geomem.io import atomic_path
+
+FORMAT = "geomem-checkpoint-v1"
+KEYS = ("format", "version", "config", "step", "model", "ema", "optimizer", "rng", "losses")
+
+
+def save_checkpoint(
+    path: str | Path,
+    *,
+    config: dict,
+    step: int,
+    model: dict,
+    ema: dict,
+    optimizer: dict,
+    rng: dict,
+    losses: list[float],
+) -> None:
+    """Write a checkpoint atomically: a reader sees the old file or the new one, never half."""
+    obj = {
+        "format": FORMAT,
+        "version": geomem.__version__,
+        "config": config,
+        "step": int(step),
+        "model": model,
+        "ema": ema,
+        "optimizer": optimizer,
+        "rng": rng,
+        "losses": [float(v) for v in losses],
+    }
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
+    """Read a geomem checkpoint; corrupt or foreign files raise one-line ValueErrors."""
+    path = Path(path)
+    if not path.is_file():
+        _validate.fail("checkpoint", "an existing file", str(path))
+    try:
+        obj = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # torch raises many kinds on corrupt or unsafe files
+        _validate.fail(
+            "checkpoint",
+            "a readable geomem checkpoint",
+            f"{path} ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})",
+        )
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        _validate.fail("checkpoint", f"a dict with format '{FORMAT}'", f"{path} (a foreign file)")
+    missing = [k for k in KEYS if k not in obj]
+    if missing:
+        _validate.fail("checkpoint", f"keys {list(KEYS)}", f"{path} missing {missing}")
+    return obj

@@ -1,0 +1,218 @@
+"""Denoising score matching (Vincent 2011) for any schedule, with EMA, clipping and resume.
+
+Step k draws its batch and noise from a generator seeded by SeedSequence([seed, 4, k]), so a
+run restarted from any checkpoint replays exactly the same data and noise (no RNG replay): a run
+killed at any moment and started again ends with bit-identical weights.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from geomem import _validate, io
+from geomem.data import preset as data_preset
+from geomem.nets.mlp import MLP, MLPConfig
+from geomem.nets.precond import Precond, network_inputs, target
+from geomem.schedules import get_schedule
+from geomem.scores.base import coefficients
+from geomem.train.checkpoint import load_checkpoint, save_checkpoint
+from geomem.train.config import TrainConfig
+
+CHECKPOINT = "checkpoint.pt"
+
+
+def training_set(cfg: TrainConfig) -> np.ndarray:
+    """(N, d) float64 training points: preset.sample(N, default_rng([seed, 0]))."""
+    return data_preset(cfg.preset).sample(cfg.n_train, np.random.default_rng([cfg.seed, 0]))
+
+
+def build_model(cfg: TrainConfig, d: int) -> MLP:
+    """The MLP of ``cfg``, initialised from a generator seeded by [seed, 3] (PyTorch's default
+    uniform(+-1/sqrt(fan_in)) law for Linear layers)."""
+    model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
+    g = torch.Generator().manual_seed(_seed(cfg.seed, 3))
+    with torch.no_grad():
+        for mod in model.modules():
+            if isinstance(mod, torch.nn.Linear):
+                bound = 1 / math.sqrt(mod.in_features)
+                mod.weight.copy_(torch.rand(mod.weight.shape, generator=g) * 2 * bound - bound)
+                mod.bias.copy_(torch.rand(mod.bias.shape, generator=g) * 2 * bound - bound)
+    return model
+
+
+def _seed(*words: int) -> int:
+    return int(np.random.SeedSequence(list(words)).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def step_noise(cfg: TrainConfig, n: int, d: int, step: int):
+    """Indices (B,), noise z (B, d) float32 and VE-equivalent log-sigma (B,) float64 of a step,
+    a function of (seed, step) only."""
+    g = torch.Generator().manual_seed(_seed(cfg.seed, 4, step))
+    idx = torch.randint(n, (cfg.batch_size,), generator=g)
+    z = torch.randn(cfg.batch_size, d, generator=g)
+    u = torch.rand(cfg.batch_size, generator=g, dtype=torch.float64)
+    lo, hi = math.log(cfg.noise_min), math.log(cfg.noise_max)
+    return idx, z, lo + u * (hi - lo), g
+
+
+def dsm_loss(
+    model: torch.nn.Module,
+    x0: torch.Tensor,
+    z: torch.Tensor,
+    log_sigma: torch.Tensor,
+    cfg: TrainConfig,
+) -> torch.Tensor:
+    """Mean squared error of the network output against the DSM target of its
+    parameterisation, at x_t = alpha_t x0 + sigma_t z with sigma_t/alpha_t = exp(log_sigma)."""
+    sched = get_schedule(cfg.schedule)
+    t = torch.as_tensor(sched.t_of_noise_var(torch.exp(2 * log_sigma)))
+    a, s = coefficients(sched, t, x0.shape[0], x0.dtype, x0.device)
+    xt = a * x0 + s * z
+    out = model(*network_inputs(xt, a, s, Precond(cfg.sigma_data)))
+    return ((out - target(x0, z, cfg.parameterization)) ** 2).mean()
+
+
+def check_device(device: str) -> torch.device:
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        _validate.fail("device", "'cpu' (CUDA is not available on this machine)", device)
+    return torch.device(device)
+
+
+def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
+    """Write config.json first; refuse a directory that holds a different run's config."""
+    path = run_dir / "config.json"
+    if path.exists():
+        try:
+            old = TrainConfig.from_json(json.loads(path.read_text())).identity()
+        except (ValueError, TypeError) as exc:
+            _validate.fail(
+                "out", "a run directory with a readable config.json", f"{run_dir} ({exc})"
+            )
+        diff = sorted(k for k, v in cfg.identity().items() if old.get(k) != v)
+        if diff:
+            _validate.fail(
+                "out",
+                "an empty directory or one holding this same run",
+                f"a different run (differs in {diff}) in {run_dir}",
+            )
+    io.write_json(path, cfg.to_json())
+
+
+def train(cfg: TrainConfig, run_dir: str | Path, *, progress: bool = False) -> dict:
+    """Train (or resume) the run of ``cfg`` in ``run_dir``; returns the metrics dict.
+
+    Writes config.json (first), checkpoint.pt every ``checkpoint_every`` steps and at the end,
+    and metrics.json when done. A finished run returns its metrics without training.
+    """
+    device = check_device(cfg.device)
+    run_dir = Path(run_dir)
+    prepare_run_dir(cfg, run_dir)
+    X = torch.as_tensor(training_set(cfg), dtype=torch.float32, device=device)
+    model = build_model(cfg, X.shape[1]).to(device)
+    ema = copy.deepcopy(model).requires_grad_(False)
+    opt_cls = torch.optim.RAdam if cfg.optimizer == "radam" else torch.optim.Adam
+    opt = opt_cls(model.parameters(), lr=cfg.lr, foreach=True)
+    start, losses = _resume(run_dir / CHECKPOINT, cfg, model, ema, opt, device)
+    bar = tqdm(
+        range(start, cfg.steps),
+        initial=start,
+        total=cfg.steps,
+        disable=not progress,
+        desc=f"train N={cfg.n_train}",
+        leave=False,
+    )
+    window = []
+    for step in bar:
+        window.append(_one_step(cfg, model, ema, opt, X, step))
+        if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+            losses.append(float(np.mean(window)))
+            window = []
+            bar.set_postfix(loss=f"{losses[-1]:.4f}")
+            _save(run_dir / CHECKPOINT, cfg, step + 1, model, ema, opt, losses)
+    metrics = {
+        "steps": cfg.steps,
+        "final_loss": losses[-1] if losses else None,
+        "first_loss": losses[0] if losses else None,
+        "losses": losses,
+        "checkpoint_every": cfg.checkpoint_every,
+    }
+    io.write_json(run_dir / "metrics.json", metrics)
+    return metrics
+
+
+def _one_step(cfg, model, ema, opt, X, step) -> float:
+    idx, z, log_sigma, _ = step_noise(cfg, X.shape[0], X.shape[1], step)
+    dev = X.device
+    loss = dsm_loss(model, X[idx.to(dev)], z.to(dev), log_sigma.to(dev), cfg)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if cfg.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+    opt.step()
+    with torch.no_grad():
+        for pe, p in zip(ema.parameters(), model.parameters(), strict=True):
+            pe.lerp_(p, 1 - cfg.ema_decay)
+    return loss.item()
+
+
+def _save(path, cfg, step, model, ema, opt, losses) -> None:
+    g_next = step_noise(cfg, 1, 1, step)[3] if step < cfg.steps else None
+    rng = {
+        "scheme": "torch.Generator per step, seeded by SeedSequence([seed, 4, step])",
+        "seed": cfg.seed,
+        "next_step": step,
+        "next_generator_state": g_next.get_state() if g_next is not None else None,
+    }
+    save_checkpoint(
+        path,
+        config=cfg.to_json(),
+        step=step,
+        model=model.state_dict(),
+        ema=ema.state_dict(),
+        optimizer=opt.state_dict(),
+        rng=rng,
+        losses=losses,
+    )
+
+
+def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]:
+    if not path.exists():
+        return 0, []
+    ck = load_checkpoint(path, map_location=device)
+    ident = {k: v for k, v in ck["config"].items() if k not in ("device", "checkpoint_every")}
+    if ident != cfg.identity():
+        _validate.fail("checkpoint", "a checkpoint of this run's config", f"{path} (another run)")
+    try:
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["optimizer"])
+    except (RuntimeError, KeyError, ValueError) as exc:
+        _validate.fail(
+            "checkpoint",
+            "weights matching the config's network",
+            f"{path} ({str(exc).splitlines()[0][:80]})",
+        )
+    return int(ck["step"]), list(ck["losses"])
+
+
+def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu"):
+    """(model, TrainConfig, step) of a run directory; EMA weights by default."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CHECKPOINT).is_file():
+        _validate.fail("model", "a training run directory holding checkpoint.pt", str(run_dir))
+    ck = load_checkpoint(run_dir / CHECKPOINT, map_location=device)
+    try:
+        cfg = TrainConfig.from_json({**ck["config"], "device": device})
+    except (ValueError, TypeError) as exc:
+        _validate.fail("checkpoint", "a config of this geomem version", f"{exc}")
+    d = data_preset(cfg.preset).d
+    model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
+    model.load_state_dict(ck["ema" if ema else "model"])
+    return model.to(device).eval().requires_grad_(False), cfg, int(ck["step"])
