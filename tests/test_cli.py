@@ -163,3 +163,22 @@ def test_demo_small(tmp_path, capsys):
     assert "spectra.png" in html and "kept_dimension.png" in html
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["critical_noise_var"]) == {"N = 50", "N = 400", "population"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["demo", "--out", "o"],
+        ["spectrum", "--noise-var", "0.1", "--out", "o"],
+        ["phase-diagram", "--out", "o"],
+        ["train", "--preset", "paper", "--n-train", "10", "--out", "o"],
+        ["experiment", "linear-networks", "--out", "o"],
+    ],
+)
+def test_dry_run_prints_config_and_writes_nothing(tmp_path, capsys, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, *args, "--dry-run")
+    assert code == 0
+    printed = json.loads(out)
+    assert len(printed["config_hash"]) == 64 and isinstance(printed["config"], dict)
+    assert list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import int_list
 from geomem.experiments.demo import DemoConfig, run_demo
 
@@ -18,6 +19,7 @@ def demo(
     n_points: int = typer.Option(16, "--n-points", help="Query points per N."),
     population_n: int = typer.Option(100_000, "--population-n"),
     seed: int = typer.Option(0, "--seed"),
+    dry_run: bool = DRY_RUN,
 ):
     """The main job: exact scores of the paper preset at several N vs the population."""
     cfg = DemoConfig(
@@ -27,6 +29,7 @@ def demo(
         population_n=population_n,
         seed=seed,
     )
+    exit_if_dry_run(dry_run, cfg)
     start = time.perf_counter()
     run_demo(cfg, out)
     typer.echo(f"wrote {out}/index.html in {time.perf_counter() - start:.0f} s")

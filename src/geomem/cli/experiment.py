@@ -6,8 +6,16 @@ from pathlib import Path
 
 import typer
 
+from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
 from geomem.experiments.linear_networks import LinearNetworkConfig, SweepConfig, run_sweep
+from geomem.theory import theory_curves
+
+
+def _rem_kept(manifold, n_train, noise_var):
+    # the REM heuristic's kept dimension per block (SCIENCE.md §6), (L, K)
+    return theory_curves(manifold, n_train, noise_var).kept
+
 
 app = typer.Typer(no_args_is_help=True, help="Experiments of the paper.")
 
@@ -24,6 +32,7 @@ def linear_networks(
     population_n: int = typer.Option(100_000, "--population-n"),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
+    dry_run: bool = DRY_RUN,
 ):
     """Train one network per N; network vs exact vs population spectra per block."""
     if steps is not None and steps <= 0:
@@ -38,7 +47,9 @@ def linear_networks(
         population_n=population_n,
         device=device,
     )
-    results = run_sweep(SweepConfig(int_list("--n-train", n_train), base), out, progress=True)
+    sweep = SweepConfig(int_list("--n-train", n_train), base)
+    exit_if_dry_run(dry_run, sweep)
+    results = run_sweep(sweep, out, progress=True, theory=_rem_kept)
     typer.echo(
         f"wrote {out}: table.md, kept_per_block.png, spectra_vs_rank.png ({len(results)} runs)"
     )

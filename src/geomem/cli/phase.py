@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
 from geomem.experiments.phase import PhaseConfig, run_phase, write_config
 
@@ -24,6 +25,7 @@ def phase_diagram(
     point_noise: str = typer.Option("matched", "--point-noise"),
     threshold: float = typer.Option(0.5, "--threshold"),
     route: str = typer.Option("block-moments", "--route", help="block-moments | posterior | scan"),
+    dry_run: bool = DRY_RUN,
 ):
     """Measured kept dimension per block (exact scores) over N x noise, vs the REM prediction."""
     kw = {}
@@ -42,6 +44,7 @@ def phase_diagram(
         route=route,
         **kw,
     )
+    exit_if_dry_run(dry_run, cfg)
     write_config(cfg, out)
     start = time.perf_counter()
     summary = run_phase(cfg, out, progress=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.train.config import train_preset
 from geomem.train.loop import train as run_train
 
@@ -21,6 +22,7 @@ def train(
     schedule: str = typer.Option("ve", "--schedule", help="ve | vp | ddpm | edm"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
+    dry_run: bool = DRY_RUN,
 ):
     """Train a score network on N points of a preset; rerun the same command to resume."""
     if steps is not None and steps <= 0:
@@ -36,6 +38,7 @@ def train(
         checkpoint_every=checkpoint_every,
         device=device,
     )
+    exit_if_dry_run(dry_run, cfg)
     metrics = run_train(cfg, out, progress=True)
     typer.echo(
         f"wrote {out}: {cfg.steps} steps, loss {metrics['first_loss']:.4f} (first "

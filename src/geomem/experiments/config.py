@@ -133,6 +133,8 @@ def _toml_value(v: Any) -> str:
 
 
 def _plain(v: Any) -> Any:
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return to_dict(v)
     if isinstance(v, tuple | list):
         return [_plain(x) for x in v]
     if isinstance(v, dict):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from geomem import _validate
 from geomem.experiments import spectrum_run
 from geomem.experiments.base import Experiment
+from geomem.experiments.linear_networks import LINEAR_NETWORK
+from geomem.experiments.phase import PHASE
+from geomem.experiments.phase_cell import PHASE_CELL
 from geomem.experiments.spectrum import SpectrumConfig
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -14,6 +17,9 @@ EXPERIMENTS: dict[str, Experiment] = {
         spectrum_run.run,
         "Jacobian spectra of an exact score over noise levels",
     ),
+    "phase-cell": PHASE_CELL,
+    "phase-diagram": PHASE,
+    "linear-network": LINEAR_NETWORK,
 }
 
 
