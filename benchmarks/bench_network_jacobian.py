@@ -1,7 +1,7 @@
 """Network Jacobian spectra: matrix-free (Lanczos) vs dense, and exact vs the paper's probes.
 
 Run: OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/bench_network_jacobian.py
-Appends a section to benchmarks/RESULTS-networks.md.
+Appends a section to benchmarks/RESULTS.md.
 
 Networks: the paper's residual MLP (width 128, 2 blocks) as a denoiser (x0-parameterisation,
 so that -sigma^2 J = I - J_D has its normal directions at 1), trained briefly (1000 steps) on a
@@ -27,7 +27,7 @@ from geomem.spectra.lanczos import lanczos_spectrum
 from geomem.spectra.network import exact_spectrum, network_jacobian, probe_spectrum
 from geomem.train import TrainConfig, dsm_loss
 
-OUT = Path(__file__).with_name("RESULTS-networks.md")
+OUT = Path(__file__).with_name("RESULTS.md")
 SCALE = 1.0  # output-layer scale of the random networks (see scaled_random_net)
 
 

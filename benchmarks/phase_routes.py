@@ -1,5 +1,5 @@
 """Time the three exact routes of one phase-diagram cell (same counts) and append the ratios
-to benchmarks/RESULTS-phase.md. Run: PYTHONPATH=src python benchmarks/phase_routes.py"""
+to benchmarks/RESULTS.md. Run: PYTHONPATH=src python benchmarks/phase_routes.py"""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def main() -> None:
             )
     text = "\n".join(lines) + "\n"
     print(text)
-    with open(Path(__file__).with_name("RESULTS-phase.md"), "a") as fh:
+    with open(Path(__file__).with_name("RESULTS.md"), "a") as fh:
         fh.write(text)
 
 

@@ -1,7 +1,7 @@
 """Wall time of one sweep on each executor, as ratios against the in-process baseline.
 
 Usage: PYTHONPATH=src python benchmarks/sweep_executors.py [--workers K]
-Appends a table to benchmarks/RESULTS-sweeps.md.
+Appends a table to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    with open(Path(__file__).with_name("RESULTS-sweeps.md"), "a") as fh:
+    with open(Path(__file__).with_name("RESULTS.md"), "a") as fh:
         fh.write(text)
 
 

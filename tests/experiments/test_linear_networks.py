@@ -2,7 +2,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from geomem.cli import main
 from geomem.experiments.linear_networks import (
@@ -19,12 +18,7 @@ from geomem.train.loop import training_set
 TINY = {"steps": 30, "noise_var": (1e-3, 1e-2, 1e-1), "n_points": 2, "population_n": 500}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_sweep_writes_table_figures_and_exact_counts(tmp_path):

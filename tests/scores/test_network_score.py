@@ -10,14 +10,7 @@ from geomem.scores.network import NetworkScore
 from tests.scores.contract import check_score_contract
 from tests.scores.helpers_network import EmpiricalModule
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny networks: thread hand-offs cost more than they save on a shared 2-core machine
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

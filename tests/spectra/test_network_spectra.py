@@ -12,14 +12,7 @@ from geomem.spectra.lanczos import lanczos_spectrum
 from geomem.spectra.network import exact_spectrum, probe_spectrum
 from tests.scores.helpers_network import EmpiricalModule
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny networks: thread hand-offs cost more than they save on a shared 2-core machine
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("param", ["eps", "x0"])
