@@ -82,7 +82,8 @@ def main() -> None:
     lines = [
         f"\n## Exact scores ({datetime.date.today()}, {platform.machine()}, "
         f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} "
-        f"threads, float64{', QUICK' if args.quick else ''})\n",
+        f"threads, float64, EmpiricalScore rtol {EmpiricalScore(np.zeros((1, 1))).rtol:g}"
+        f"{', QUICK' if args.quick else ''})\n",
         f"Spectrum of an EmpiricalScore, d = {spec[0]}, N = {spec[1]}, {spec[2]} points "
         "(training points + matched noise; sphere-normalised 10 x std 1 + 20 x std 0.3 "
         "manifold, Haar-rotated). Times in seconds (best of runs); "

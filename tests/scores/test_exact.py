@@ -69,7 +69,7 @@ def test_single_point_collapses():
 
 def test_gram_route_equals_dense_route():
     X = _data(12, 20)  # N < d: C has rank <= 11
-    score = EmpiricalScore(X, VE(), weight_tol=0.0)
+    score = EmpiricalScore(X, VE(), rtol=0.0)
     x = torch.as_tensor(_data(4, 20, seed=5))
     t = VE().t_of_noise_var(0.3)
     dense = jacobian_spectrum(score, x, t, method="closed-form", eigvecs=True)
@@ -165,3 +165,29 @@ def test_bad_points_and_noise():
         jacobian_spectrum(score, np.full((2, 3), np.nan), 0.5)
     with pytest.raises(ValueError, match="t: expected a time with 0 < sigma_t"):
         jacobian_spectrum(EmpiricalScore(_data(5, 3), EDM()), np.zeros((2, 3)), 0.0)
+
+
+@pytest.mark.parametrize("rtol", [1e-8, 1e-4])
+def test_rtol_bounds_the_spectrum_change(rtol):
+    """Skipping pairs with w |y - m|^2 < rtol v / N moves each normalised eigenvalue by at most
+    rtol (Weyl), and skips many points where the weights are concentrated."""
+    m = LinearManifold.from_stds(
+        40, [4, 6], [1.0, 0.3], thickness=0.01, embedding="haar", normalize=True
+    )
+    rng = np.random.default_rng(3)
+    X = m.sample(3000, rng)
+    exact, loose = EmpiricalScore(X, rtol=0.0), EmpiricalScore(X, rtol=rtol)
+    for v in (1.0, 0.05, 0.001):
+        t = VE().t_of_noise_var(v)
+        x = torch.as_tensor(X[:6] + np.sqrt(v) * rng.standard_normal((6, 40)))
+        for method in ("closed-form", "gram"):
+            a = jacobian_spectrum(exact, x, t, method=method).eigvals
+            b = jacobian_spectrum(loose, x, t, method=method).eigvals
+            assert np.abs(a - b).max() <= rtol
+    assert loose.covariance_eigh(x, t).route == "gram"  # at v = 0.001 few pairs survive
+    assert exact.covariance_eigh(x, t).route == "dense"
+
+
+def test_rtol_validated():
+    with pytest.raises(ValueError, match=r"rtol: expected a number in \[0, 1\)"):
+        EmpiricalScore(np.zeros((2, 2)), rtol=-1.0)

@@ -49,7 +49,7 @@ class PhaseCellConfig:
     point_noise: str = "matched"  # matched | none | a std in VE units
     threshold: float = 0.5  # tangent if the normalised eigenvalue is below this
     route: str = "block-moments"  # block-moments | posterior | scan (module docstring)
-    weight_tol: float = 1e-30  # EmpiricalScore: skip points whose weight is below this
+    weight_tol: float = 1e-30  # block-moments route: skip points below this weight for all queries
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
@@ -116,7 +116,7 @@ def measure_cell(cfg: PhaseCellConfig, progress: bool = False) -> np.ndarray:
         d=mf.d,
         noise=cfg.point_noise if cfg.points != "origin" else None,
     )
-    score = EmpiricalScore(X, EDM(), weight_tol=cfg.weight_tol)  # EDM: alpha = 1, t = sqrt(v)
+    score = EmpiricalScore(X, EDM())  # EDM: alpha = 1, t = sqrt(v)
     bases = mf.block_bases()
     if cfg.route == "scan":
         scan = scan_noise(

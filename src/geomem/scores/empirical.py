@@ -43,9 +43,11 @@ class EmpiricalScore:
     dtype, device
         Computation dtype (float64 by default: weights underflow in float32 at small noise)
         and device.
-    weight_tol : float
-        Covariance passes skip training points whose weight is below this for every query
-        (their contribution to C is below ``weight_tol * diam^2`` each). 0 keeps every point.
+    rtol : float
+        Covariance passes skip the (query, point) pairs with w_mu |y_mu - m|^2 < rtol v / N.
+        The skipped part of C is positive semi-definite with trace below rtol v, so each
+        normalised eigenvalue r = 1 - eig(C)/v moves by at most ``rtol`` (Weyl). 0 skips only
+        pairs that contribute exactly nothing.
     """
 
     def __init__(
@@ -56,15 +58,15 @@ class EmpiricalScore:
         chunk_size: int = 4096,
         dtype: torch.dtype = torch.float64,
         device: str | torch.device = "cpu",
-        weight_tol: float = 1e-30,
+        rtol: float = 1e-12,
     ):
         X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X
         X = _validate.matrix("X (training set)", X)
         self.schedule = schedule if schedule is not None else VE()
         self.chunk_size = _validate.positive_int("chunk_size", chunk_size)
-        if weight_tol < 0 or not math.isfinite(weight_tol):
-            _validate.fail("weight_tol", "a finite number >= 0", weight_tol)
-        self.weight_tol = float(weight_tol)
+        if not (isinstance(rtol, int | float) and 0 <= rtol < 1):
+            _validate.fail("rtol", "a number in [0, 1)", rtol)
+        self.rtol = float(rtol)
         self.dtype, self.device = dtype, torch.device(device)
         self.Y = torch.as_tensor(X, dtype=dtype, device=self.device)
         self.y2 = (self.Y**2).sum(1)
@@ -132,11 +134,16 @@ class EmpiricalScore:
         return torch.exp(-torch.logsumexp(2 * lw, 1))
 
     def _weighted_rows(self, x, a, s, logZ, m):
-        # yields sqrt(w) (y - m), shape (B, rows, d), over the points with non-negligible weight
+        # yields sqrt(w) (y - m), shape (B, rows, d), over the rows that some query keeps; pairs
+        # with w |y - m|^2 <= rtol v / N get weight 0 (see ``rtol``)
         budget = max(1, (1 << 25) // max(1, x.shape[0] * self.d))  # ~256 MB of float64
+        floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
+        m2 = (m**2).sum(1, keepdim=True)
         for sl in self._chunks():
             w = torch.exp(self._logits(x, a, s, sl) - logZ[:, None])
-            keep = torch.nonzero(w.max(0).values > self.weight_tol).flatten()
+            dist2 = (self.y2[sl] - 2 * m @ self.Y[sl].T + m2).clamp_min(0)
+            w = torch.where(w * dist2 > floor, w, 0.0)
+            keep = torch.nonzero(w.max(0).values > 0).flatten()
             for k in range(0, keep.numel(), budget):
                 idx = keep[k : k + budget]
                 Yc = self.Y[sl][idx]
@@ -172,7 +179,11 @@ class EmpiricalScore:
                     parts = []
             else:
                 C += Z.transpose(1, 2) @ Z
-        return ("dense", C) if C is not None else ("gram", torch.cat(parts, dim=1))
+        if C is not None:
+            return "dense", C
+        B = x.shape[0]
+        empty = torch.zeros(B, 0, self.d, dtype=self.dtype, device=self.device)
+        return "gram", torch.cat([empty, *parts], dim=1)
 
     def covariance_eigh(self, x, t, eigvecs: bool = False):
         """Eigenpairs of C(x), through the k x k Gram matrix of the k weighted, centred points
@@ -188,6 +199,10 @@ class EmpiricalScore:
             lam, vec = torch.linalg.eigh(Z)
             return CovarianceEig(lam.clamp_min(0), vec if eigvecs else None, route)
         k = Z.shape[1]
+        if k == 0:  # no point contributes: C = 0
+            eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
+            lam = torch.zeros(x.shape[0], self.d, dtype=self.dtype, device=self.device)
+            return CovarianceEig(lam, eye.expand(x.shape[0], -1, -1) if eigvecs else None, route)
         lam_k, u = torch.linalg.eigh(Z @ Z.transpose(1, 2))  # (B, k), (B, k, k)
         lam_k = lam_k.clamp_min(0)
         zeros = torch.zeros(x.shape[0], self.d - k, dtype=self.dtype, device=self.device)
