@@ -5,6 +5,7 @@ from __future__ import annotations
 from geomem import _validate
 from geomem.experiments import spectrum_run
 from geomem.experiments.base import Experiment
+from geomem.experiments.images import IMAGES
 from geomem.experiments.spectrum import SpectrumConfig
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -14,6 +15,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         spectrum_run.run,
         "Jacobian spectra of an exact score over noise levels",
     ),
+    "images": IMAGES,
 }
 
 
