@@ -136,7 +136,7 @@ PRESETS = {
     ),
     "cpu": dict(
         downsample=2,
-        steps=2_000,
+        steps=1_200,
         batch_size=64,
         lr=1e-3,
         ema_decay=0.995,
