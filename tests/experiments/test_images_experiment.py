@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 pytest.importorskip("diffusers")
-from PIL import Image  # noqa: E402
+from PIL import Image
 
-from geomem.cli import main  # noqa: E402
-from geomem.experiments.executors import make_executor  # noqa: E402
-from geomem.experiments.images import ImagesConfig, block_average, run_image_sweep  # noqa: E402
-from geomem.experiments.registry import get_experiment  # noqa: E402
-from geomem.experiments.sweep import SweepSpec, run_sweep  # noqa: E402
-from geomem.schedules import DDPM  # noqa: E402
+from geomem.cli import main
+from geomem.experiments.executors import make_executor
+from geomem.experiments.images import ImagesConfig, block_average, run_image_sweep
+from geomem.experiments.registry import get_experiment
+from geomem.experiments.sweep import SweepSpec, run_sweep
+from geomem.schedules import DDPM
 
 FAST = dict(dataset="folder", preset="cpu", steps=6, downsample=1, n_points=2, n_heldout=2)
 
@@ -66,8 +66,10 @@ def test_n_larger_than_the_dataset_writes_nothing(folder, tmp_path, capsys):
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exc:
         main(
-            ["experiment", "images", "--dataset", "folder", "--root", str(folder)]
-            + ["--n-train", "8,23", "--downsample", "1", "--out", str(out)]
+            [
+                *("experiment", "images", "--dataset", "folder", "--root", str(folder)),
+                *("--n-train", "8,23", "--downsample", "1", "--out", str(out)),
+            ]
         )
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 2 and "\n" not in err

@@ -11,13 +11,13 @@ import torch
 
 pytest.importorskip("diffusers")
 
-from geomem.nets.unet import UNet, UNetConfig, require_diffusers  # noqa: E402
-from geomem.schedules import DDPM  # noqa: E402
-from geomem.scores.network import NetworkScore  # noqa: E402
-from geomem.spectra.dimension import threshold_dimension  # noqa: E402
-from geomem.spectra.lanczos import lanczos_spectrum  # noqa: E402
-from geomem.spectra.network import exact_spectrum, network_jacobian  # noqa: E402
-from tests.scores.contract import check_score_contract  # noqa: E402
+from geomem.nets.unet import UNet, UNetConfig, require_diffusers
+from geomem.schedules import DDPM
+from geomem.scores.network import NetworkScore
+from geomem.spectra.dimension import threshold_dimension
+from geomem.spectra.lanczos import lanczos_spectrum
+from geomem.spectra.network import exact_spectrum, network_jacobian
+from tests.scores.contract import check_score_contract
 
 
 def tiny(shape=(1, 8, 8), attention=(), mid=False, seed=0) -> NetworkScore:

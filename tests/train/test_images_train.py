@@ -9,8 +9,8 @@ import torch
 
 pytest.importorskip("diffusers")
 
-from geomem.spectra.network import exact_spectrum  # noqa: E402
-from geomem.train.images import (  # noqa: E402
+from geomem.spectra.network import exact_spectrum
+from geomem.train.images import (
     ImageTrainConfig,
     image_score,
     load_image_run,
