@@ -107,3 +107,13 @@ def test_one_n_runs_through_the_sweep_engine(folder, tmp_path):
     assert res.ok == 1 and res.failed == 0
     rows = [json.loads(x) for x in (tmp_path / "store" / "results.jsonl").read_text().splitlines()]
     assert rows[0]["metrics"]["dims"]["exact"]["train"]["threshold"]["mean"] == 0
+
+
+def test_missing_dataset_files_write_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        main(["experiment", "images", "--root", str(tmp_path), "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and "\n" not in err
+    assert "train-images-idx3-ubyte" in err
+    assert not out.exists()
