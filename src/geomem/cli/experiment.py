@@ -53,3 +53,44 @@ def linear_networks(
     typer.echo(
         f"wrote {out}: table.md, kept_per_block.png, spectra_vs_rank.png ({len(results)} runs)"
     )
+
+
+@app.command("images")
+def images(
+    dataset: str = typer.Option("fashion-mnist", "--dataset", help="mnist | fashion-mnist | ..."),
+    root: str = typer.Option(None, "--root", help="Dataset folder (default: system location)."),
+    n_train: str = typer.Option("64,256,1024", "--n-train", help="List of N (nested subsets)."),
+    preset: str = typer.Option("cpu", "--preset", help="Training preset: cpu | gpu | paper."),
+    step: float = typer.Option(15.0, "--step", help="DDPM step of the measurement."),
+    noise_var: float = typer.Option(None, "--noise-var", help="Noise variance (overrides step)."),
+    rule: str = typer.Option("threshold", "--rule", help="Figure's rule: threshold|spike|gap."),
+    steps: int = typer.Option(None, "--steps", help="Training steps (default: the preset's)."),
+    downsample: int = typer.Option(None, "--downsample", help="Block-average factor."),
+    n_points: int = typer.Option(8, "--n-points", help="Training images measured."),
+    n_heldout: int = typer.Option(8, "--n-heldout", help="Held-out images measured."),
+    route: str = typer.Option("exact", "--route", help="U-Net Jacobian: exact | lanczos."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
+    out: Path = typer.Option(Path("runs/images"), "--out", help="Sweep directory."),
+):
+    """Train a U-Net per N; its dimension vs the exact score's at training/held-out images."""
+    from geomem.experiments.images import ImagesConfig, run_image_sweep
+
+    ns = int_list("--n-train", n_train)
+    base = ImagesConfig(
+        dataset=dataset,
+        root=root,
+        n_train=min(ns),
+        preset=preset,
+        steps=steps,
+        downsample=downsample,
+        step=step,
+        noise_var=noise_var,
+        n_points=n_points,
+        n_heldout=n_heldout,
+        route=route,
+        seed=seed,
+        device=device,
+    )
+    results = run_image_sweep(ns, base, out, rule=rule, progress=True)
+    typer.echo(f"wrote {out}: table.md, dimension_vs_n.png, spectra.png ({len(results)} runs)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from geomem import _validate
 from geomem.experiments import spectrum_run
 from geomem.experiments.base import Experiment
+from geomem.experiments.images import IMAGES
 from geomem.experiments.linear_networks import LINEAR_NETWORK
 from geomem.experiments.phase import PHASE
 from geomem.experiments.phase_cell import PHASE_CELL
@@ -20,6 +21,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "phase-cell": PHASE_CELL,
     "phase-diagram": PHASE,
     "linear-network": LINEAR_NETWORK,
+    "images": IMAGES,
 }
 
 

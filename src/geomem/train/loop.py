@@ -58,6 +58,10 @@ def step_noise(cfg: TrainConfig, n: int, d: int, step: int):
     idx = torch.randint(n, (cfg.batch_size,), generator=g)
     z = torch.randn(cfg.batch_size, d, generator=g)
     u = torch.rand(cfg.batch_size, generator=g, dtype=torch.float64)
+    if getattr(cfg, "noise_sampling", "log-uniform") == "steps":  # DDPM: uniform integer step
+        sched = get_schedule(cfg.schedule)
+        k = torch.floor(u * sched.n_steps).clamp(max=sched.n_steps - 1)
+        return idx, z, 0.5 * torch.log(sched.noise_var(k)), g
     lo, hi = math.log(cfg.noise_min), math.log(cfg.noise_max)
     return idx, z, lo + u * (hi - lo), g
 
@@ -90,7 +94,7 @@ def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
     path = run_dir / "config.json"
     if path.exists():
         try:
-            old = TrainConfig.from_json(json.loads(path.read_text())).identity()
+            old = type(cfg).from_json(json.loads(path.read_text())).identity()
         except (ValueError, TypeError) as exc:
             _validate.fail(
                 "out", "a run directory with a readable config.json", f"{run_dir} ({exc})"
@@ -111,11 +115,22 @@ def train(cfg: TrainConfig, run_dir: str | Path, *, progress: bool = False) -> d
     Writes config.json (first), checkpoint.pt every ``checkpoint_every`` steps and at the end,
     and metrics.json when done. A finished run returns its metrics without training.
     """
+    X = training_set(cfg)
+    return fit(cfg, run_dir, X, build_model(cfg, X.shape[1]), progress=progress)
+
+
+def fit(cfg, run_dir: str | Path, X: np.ndarray, model: torch.nn.Module, *, progress=False):
+    """The loop of ``train`` for any network and data: ``model(x_in (B, d), c_noise (B,))``
+    trained on the rows of X (N, d) under ``cfg`` (a TrainConfig or a config with the same
+    training fields, ``to_json``, ``identity`` and ``from_json``; images flattened to d).
+
+    Writes config.json (first, refusing another run's), checkpoints and metrics.json.
+    """
     device = check_device(cfg.device)
     run_dir = Path(run_dir)
     prepare_run_dir(cfg, run_dir)
-    X = torch.as_tensor(training_set(cfg), dtype=torch.float32, device=device)
-    model = build_model(cfg, X.shape[1]).to(device)
+    X = torch.as_tensor(X, dtype=torch.float32, device=device)
+    model = model.to(device)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt_cls = torch.optim.RAdam if cfg.optimizer == "radam" else torch.optim.Adam
     opt = opt_cls(model.parameters(), lr=cfg.lr, foreach=True)
