@@ -2,7 +2,7 @@
 a loop of torch.autograd.functional.jacobian (one point at a time) as the baseline.
 
 Run: OMP_NUM_THREADS=1 PYTHONPATH=src python benchmarks/bench_unet_jacobian.py
-Appends a section to benchmarks/RESULTS-images.md.
+Appends a section to benchmarks/RESULTS.md.
 
 Networks: the `cpu` preset's U-Net on 14x14 images (base 32, mult (1, 2), 1 res-block,
 d = 196), without attention and with attention at 7x7 and in the middle block (untrained:
@@ -27,7 +27,7 @@ from geomem.schedules import DDPM
 from geomem.scores.network import NetworkScore
 from geomem.spectra.network import network_jacobian
 
-OUT = Path(__file__).with_name("RESULTS-images.md")
+OUT = Path(__file__).with_name("RESULTS.md")
 
 
 def score(attention: bool) -> NetworkScore:

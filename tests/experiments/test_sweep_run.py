@@ -95,11 +95,11 @@ class _HTMLCheck(HTMLParser):
 
 def test_sigkill_midway_then_restart_runs_each_once(tmp_path):
     """kill -9 of a local-process sweep; its orphaned workers exit; a restart completes it."""
-    n = 6
+    n = 12  # enough runs that the kill lands mid-sweep even on a loaded machine
     spec = spec_file(
         tmp_path / "spec.toml",
         n_train=range(30, 30 + 10 * n, 10),
-        base="noise_var = [1e-3, 1e-2, 1e-1]\nn_points = 4",
+        base="noise_var = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 1.0]\nn_points = 4",
     )
     out = tmp_path / "s"
     cmd = geomem_cmd("sweep", spec, "--out", out, "--executor", "local", "--workers", 2)
