@@ -378,3 +378,31 @@ def test_empirical_score_on_image_subset(tmp_path, hw):
     gram = jacobian_spectrum(score, x, t, method="gram")
     np.testing.assert_allclose(gram.eigvals, dense.eigvals, rtol=0, atol=1e-10)
     assert dense.eigvals[:, 0].min() < 0.9  # some directions tangent to the training images
+
+
+def test_digits_loader_reads_its_file_exactly(tmp_path):
+    import gzip
+
+    from geomem.data.images import load_images
+
+    rows = np.random.default_rng(0).integers(0, 17, (5, 64))
+    labels = np.arange(5) % 10
+    with gzip.open(tmp_path / "digits.csv.gz", "wt") as fh:
+        for r, y in zip(rows, labels, strict=True):
+            fh.write(",".join(map(str, [*r, y])) + "\n")
+    ds = load_images("digits", tmp_path)
+    assert ds.images.shape == (5, 1, 8, 8) and ds.images.dtype == np.float32
+    np.testing.assert_array_equal(ds.images.reshape(5, 64), rows / 8.0 - 1.0)
+    np.testing.assert_array_equal(ds.labels, labels)
+    with pytest.raises(ValueError, match=r"root \(digits\): expected digits.csv.gz in"):
+        load_images("digits", tmp_path / "nowhere")
+
+
+def test_digits_from_the_installed_scikit_learn():
+    from geomem.data.images import load_images, sklearn_digits_dir
+
+    assert sklearn_digits_dir() is not None, "scikit-learn (a dev dependency) ships the file"
+    ds = load_images("digits")
+    assert ds.images.shape == (1797, 1, 8, 8)
+    assert ds.images.min() == -1.0 and ds.images.max() == 1.0
+    assert np.bincount(ds.labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]

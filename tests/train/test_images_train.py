@@ -1,4 +1,4 @@
-"""U-Nets through the shared training loop: loss falls on 8x8 images, spectra have the right
+"""U-Nets through the shared training loop: loss falls on 8x8 digits, spectra have the right
 shape, resume is bit-identical, checkpoints of another image size are refused."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import torch
 
 pytest.importorskip("diffusers")
 
+from geomem.data.images import load_images, subset
 from geomem.spectra.network import exact_spectrum
 from geomem.train.images import (
     ImageTrainConfig,
@@ -36,10 +37,15 @@ def cfg(**kw) -> ImageTrainConfig:
     return ImageTrainConfig(**{**base, **kw})
 
 
+def digits(n: int, seed: int = 0) -> np.ndarray:
+    """(n, 1, 8, 8) real handwritten digits (scikit-learn's file) in [-1, 1]."""
+    return subset(load_images("digits"), n, seed).images
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     run = tmp_path_factory.mktemp("unet") / "run"
-    metrics = train_images(cfg(ema_decay=0.9), blobs(32), run)
+    metrics = train_images(cfg(ema_decay=0.9), digits(32), run)
     return run, metrics
 
 
@@ -48,7 +54,7 @@ def test_short_training_lowers_the_loss_and_spectrum_has_shape(trained):
     assert len(metrics["losses"]) == 3
     assert metrics["final_loss"] < 0.7 * metrics["first_loss"]
     score = image_score(run, image_shape=(1, 8, 8))
-    x = torch.as_tensor(blobs(3, seed=1).reshape(3, -1), dtype=torch.float64)
+    x = torch.as_tensor(digits(3, seed=1).reshape(3, -1), dtype=torch.float64)
     sp = exact_spectrum(score, x, 15.0)
     assert sp.eigvals.shape == (3, 64)
     assert np.all(np.isfinite(sp.eigvals)) and np.all(np.diff(sp.eigvals, axis=1) >= 0)

@@ -20,11 +20,12 @@ from geomem.data.images.dataset import (
     to_uint8,
     unflatten,
 )
+from geomem.data.images.digits import load_digits, sklearn_digits_dir
 from geomem.data.images.idx import load_mnist, read_idx
 from geomem.data.images.pictures import crop_resize, load_celeba, load_image_folder
 from geomem.data.images.sources import PUBLISHED, find_default_root
 
-DATASETS = ("mnist", "fashion-mnist", "cifar10", "celeba", "folder")
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "celeba", "digits", "folder")
 
 
 def load_images(
@@ -53,7 +54,7 @@ def load_images(
     if name not in DATASETS:
         _validate.fail("dataset", f"one of {list(DATASETS)}", name)
     if root is None:
-        root = find_default_root(name)
+        root = sklearn_digits_dir() if name == "digits" else find_default_root(name)
         if root is None:
             _validate.fail(
                 "root",
@@ -67,7 +68,12 @@ def load_images(
         return load_image_folder(root, size=size, n=n, seed=seed)
     if size is not None:
         _validate.fail("size", f"None for {name} (fixed image size)", size)
-    ds = load_cifar10(root, split) if name == "cifar10" else load_mnist(root, split, name=name)
+    if name == "digits":  # one set of 1797 images, no train/test files
+        ds = load_digits(root)
+    elif name == "cifar10":
+        ds = load_cifar10(root, split)
+    else:
+        ds = load_mnist(root, split, name=name)
     return ds if n is None else subset(ds, n, seed)
 
 
@@ -81,10 +87,12 @@ __all__ = [
     "from_uint8",
     "load_celeba",
     "load_cifar10",
+    "load_digits",
     "load_image_folder",
     "load_images",
     "load_mnist",
     "read_idx",
+    "sklearn_digits_dir",
     "subset",
     "subset_indices",
     "to_uint8",

@@ -11,6 +11,8 @@ PUBLISHED = {
     "(Debian/Ubuntu: apt-get install dataset-fashion-mnist)",
     "cifar10": "https://www.cs.toronto.edu/~kriz/cifar.html (CIFAR-10 python version)",
     "celeba": "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (Align&Cropped images)",
+    "digits": "the scikit-learn package (pip install scikit-learn; its "
+    "sklearn/datasets/data/digits.csv.gz), from UCI optdigits",
 }
 
 # Folders that system packages install datasets into, searched by ``find_default_root``.
