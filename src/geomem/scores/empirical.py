@@ -133,16 +133,19 @@ class EmpiricalScore:
         lw = self.log_weights(x, t)
         return torch.exp(-torch.logsumexp(2 * lw, 1))
 
-    def _weighted_rows(self, x, a, s, logZ, m):
-        # yields sqrt(w) (y - m), shape (B, rows, d), over the rows that some query keeps; pairs
-        # with w |y - m|^2 <= rtol v / N get weight 0 (see ``rtol``)
-        budget = max(1, (1 << 25) // max(1, x.shape[0] * self.d))  # ~256 MB of float64
+    def _kept_weights(self, x, a, s, logZ, m):
+        # yields (slice, w (B, chunk)) with w = 0 for the pairs with w |y - m|^2 <= rtol v / N
         floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
         m2 = (m**2).sum(1, keepdim=True)
         for sl in self._chunks():
             w = torch.exp(self._logits(x, a, s, sl) - logZ[:, None])
             dist2 = (self.y2[sl] - 2 * m @ self.Y[sl].T + m2).clamp_min(0)
-            w = torch.where(w * dist2 > floor, w, 0.0)
+            yield sl, torch.where(w * dist2 > floor, w, 0.0)
+
+    def _weighted_rows(self, x, a, s, logZ, m):
+        # yields sqrt(w) (y - m), shape (B, rows, d), over the rows that some query keeps
+        budget = max(1, (1 << 25) // max(1, x.shape[0] * self.d))  # ~256 MB of float64
+        for sl, w in self._kept_weights(x, a, s, logZ, m):
             keep = torch.nonzero(w.max(0).values > 0).flatten()
             for k in range(0, keep.numel(), budget):
                 idx = keep[k : k + budget]
@@ -167,23 +170,26 @@ class EmpiricalScore:
         return (-eye + (a3**2 / s3**2) * C) / s3**2
 
     def _low_rank_or_dense(self, x, a, s):
-        # ("gram", Z (B, k, d)) while fewer than d points carry weight, else ("dense", C)
+        # ("gram", Z (B, k, d)) when every query keeps fewer than d points: row b holds query b's
+        # own k_b <= k kept points, zero-padded; else ("dense", C (B, d, d))
         logZ, m = self._lse_and_mean(x, a, s)
-        parts, rows, C = [], 0, None
-        for Z in self._weighted_rows(x, a, s, logZ, m):
-            if C is None:
-                parts.append(Z)
-                rows += Z.shape[1]
-                if rows >= self.d:
-                    C = sum(P.transpose(1, 2) @ P for P in parts)
-                    parts = []
-            else:
-                C += Z.transpose(1, 2) @ Z
-        if C is not None:
-            return "dense", C
         B = x.shape[0]
-        empty = torch.zeros(B, 0, self.d, dtype=self.dtype, device=self.device)
-        return "gram", torch.cat([empty, *parts], dim=1)
+        idx, wts = [[] for _ in range(B)], [[] for _ in range(B)]
+        for sl, w in self._kept_weights(x, a, s, logZ, m):
+            for b in range(B):
+                j = torch.nonzero(w[b]).flatten()
+                idx[b].append(j + sl.start)
+                wts[b].append(w[b, j])
+            if max(sum(len(i) for i in ib) for ib in idx) >= self.d:
+                C = torch.zeros(B, self.d, self.d, dtype=self.dtype, device=self.device)
+                for Z in self._weighted_rows(x, a, s, logZ, m):
+                    C += Z.transpose(1, 2) @ Z
+                return "dense", C
+        idx = [torch.cat(ib) for ib in idx]
+        Z = torch.zeros(B, max(len(i) for i in idx), self.d, dtype=self.dtype, device=self.device)
+        for b, ib in enumerate(idx):
+            Z[b, : len(ib)] = torch.cat(wts[b]).sqrt()[:, None] * (self.Y[ib] - m[b])
+        return "gram", Z
 
     def covariance_eigh(self, x, t, eigvecs: bool = False):
         """Eigenpairs of C(x), through the k x k Gram matrix of the k weighted, centred points
