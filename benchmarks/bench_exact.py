@@ -14,14 +14,10 @@ import argparse
 import datetime
 import os
 import platform
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time
+from _common import append_results, best_time
 
 from geomem.data import LinearManifold
 from geomem.schedules import VE
@@ -100,16 +96,7 @@ def main() -> None:
         "|---|---|---|---|---|---|",
         bench_weights(*wts, repeat=rep),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(__file__).parent / "RESULTS.md"
-    if not out.exists():
-        out.write_text(
-            "# Benchmark results\n\nAppended by the scripts in this folder; each "
-            "section is one run on one machine.\n"
-        )
-    with open(out, "a") as fh:
-        fh.write(text)
+    append_results("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from _common import append_results
 
 from geomem.data import LinearManifold
 from geomem.nets import MLP, MLPConfig
@@ -27,7 +27,6 @@ from geomem.spectra.lanczos import lanczos_spectrum
 from geomem.spectra.network import exact_spectrum, network_jacobian, probe_spectrum
 from geomem.train import TrainConfig, dsm_loss
 
-OUT = Path(__file__).with_name("RESULTS.md")
 SCALE = 1.0  # output-layer scale of the random networks (see scaled_random_net)
 
 
@@ -156,22 +155,21 @@ def main() -> None:
             score, X = scaled_random_net(d)
             rows.append(bench_lanczos(score, X, d, 0.05).replace("|", "| scaled random net", 1))
             print(rows[-1], flush=True)
-        with open(OUT, "a") as fh:
-            fh.write(
-                "\n".join(
-                    [
-                        "",
-                        f"Random-init networks (N(0, 1/fan_in) weights, output "
-                        f"layer x {SCALE} / sqrt(d/128)): a non-trivial low end.",
-                        "",
-                        "| net | d | v | points | dim dense | dim Lanczos | k used | "
-                        "dense s | Lanczos s | speed-up | max abs diff |",
-                        "|---|---|---|---|---|---|---|---|---|---|---|",
-                        *rows,
-                    ]
-                )
-                + "\n"
+        append_results(
+            "\n".join(
+                [
+                    "",
+                    f"Random-init networks (N(0, 1/fan_in) weights, output "
+                    f"layer x {SCALE} / sqrt(d/128)): a non-trivial low end.",
+                    "",
+                    "| net | d | v | points | dim dense | dim Lanczos | k used | "
+                    "dense s | Lanczos s | speed-up | max abs diff |",
+                    "|---|---|---|---|---|---|---|---|---|---|---|",
+                    *rows,
+                ]
             )
+            + "\n"
+        )
         return
     for d in [int(a) for a in args] or (784, 3072):
         score, X = trained_net(d)
@@ -180,8 +178,7 @@ def main() -> None:
             print(lines[-1], flush=True)
         probe_rows += bench_probes(score, X, d, 0.01)
         print("\n".join(probe_rows[-4:]), flush=True)
-    with open(OUT, "a") as fh:
-        fh.write("\n".join(lines + probe_rows) + "\n")
+    append_results("\n".join(lines + probe_rows) + "\n")
 
 
 if __name__ == "__main__":

@@ -12,22 +12,16 @@ the cost does not depend on the weights). 4 points, DDPM step 15, float64.
 from __future__ import annotations
 
 import platform
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _timing import best_time
+from _common import append_results, best_time
 
 from geomem.nets.unet import UNet, UNetConfig
 from geomem.schedules import DDPM
 from geomem.scores.network import NetworkScore
 from geomem.spectra.network import network_jacobian
-
-OUT = Path(__file__).with_name("RESULTS.md")
 
 
 def score(attention: bool) -> NetworkScore:
@@ -69,10 +63,7 @@ def main() -> None:
             f"| {'7x7 + mid' if attention else 'none'} | {tf:.2f} | {tl:.2f} | "
             f"{tl / tf:.2f} | {err:.1e} |"
         )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with OUT.open("a") as fh:
-        fh.write(text)
+    append_results("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

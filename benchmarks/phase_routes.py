@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import platform
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from _common import append_results
 
 from geomem.experiments.phase_cell import ROUTES, PhaseCellConfig, measure_cell
 
@@ -36,10 +36,7 @@ def main() -> None:
             lines.append(
                 f"| {N} | {route} | {sec:.2f} | {sec / t_ref:.2f} | {np.array_equal(kept, ref)} |"
             )
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(Path(__file__).with_name("RESULTS.md"), "a") as fh:
-        fh.write(text)
+    append_results("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

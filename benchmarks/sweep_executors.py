@@ -10,7 +10,8 @@ import argparse
 import os
 import tempfile
 import time
-from pathlib import Path
+
+from _common import append_results
 
 from geomem.experiments.executors import DaskExecutor, make_executor
 from geomem.experiments.sweep import SweepSpec, run_sweep
@@ -46,10 +47,7 @@ def main() -> None:
         "|---|---|---|",
         *(f"| {name} | {t:.1f} | {base / t:.2f} |" for name, t in times.items()),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    with open(Path(__file__).with_name("RESULTS.md"), "a") as fh:
-        fh.write(text)
+    append_results("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
