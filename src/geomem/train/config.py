@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import asdict, dataclass, field
 
 import geomem
@@ -14,8 +15,31 @@ from geomem.schedules import get_schedule
 OPTIMIZERS = ("radam", "adam")
 
 
+class RunConfig:
+    """``config.json`` round trip shared by the training configs (frozen dataclasses)."""
+
+    def to_json(self) -> dict:
+        return json.loads(json.dumps(asdict(self)))  # tuples as lists, as config.json has them
+
+    def identity(self) -> dict:
+        """The fields two runs must share to be the same run: all but ``device`` and
+        ``checkpoint_every`` (neither changes the weights)."""
+        out = self.to_json()
+        out.pop("device")
+        out.pop("checkpoint_every")
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict):
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(obj) - names)
+        if unknown:
+            _validate.fail("config", f"only {cls.__name__} fields", f"unknown keys {unknown}")
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in obj.items()})
+
+
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(RunConfig):
     """Everything that decides a training run (and so its final weights)."""
 
     preset: str = "paper"  # linear-manifold preset of the training data
@@ -66,25 +90,6 @@ class TrainConfig:
         _validate.positive("sigma_data", self.sigma_data)
         if self.device not in ("cpu", "cuda") and not self.device.startswith("cuda:"):
             _validate.fail("device", "'cpu' or 'cuda'", self.device)
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    def identity(self) -> dict:
-        """The fields two runs must share to be the same run: all but ``device`` and
-        ``checkpoint_every`` (neither changes the weights)."""
-        out = asdict(self)
-        out.pop("device")
-        out.pop("checkpoint_every")
-        return out
-
-    @classmethod
-    def from_json(cls, obj: dict) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(obj) - names)
-        if unknown:
-            _validate.fail("config", "only TrainConfig fields", f"unknown keys {unknown}")
-        return cls(**obj)
 
 
 # Presets: "paper" is SCIENCE.md §7.2; "cpu" is a small budget that trains in minutes on 2 cores

@@ -7,10 +7,8 @@ U-Net sizes and the image shape; the images reach the loop flattened to (N, d).
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,13 +20,12 @@ from geomem.nets.precond import check_parameterization
 from geomem.nets.unet import UNet, UNetConfig
 from geomem.schedules import DDPM
 from geomem.train.checkpoint import load_checkpoint
+from geomem.train.config import RunConfig
 from geomem.train.loop import CHECKPOINT, _seed, fit
-
-_TUPLES = ("image_shape", "channel_mult", "attention_resolutions")
 
 
 @dataclass(frozen=True)
-class ImageTrainConfig:
+class ImageTrainConfig(RunConfig):
     """Everything that decides an image training run (and so its final weights)."""
 
     image_shape: tuple[int, int, int]  # (C, H, W) the network is built for
@@ -87,23 +84,6 @@ class ImageTrainConfig:
             mid_attention=self.mid_attention,
             dropout=self.dropout,
         )
-
-    def to_json(self) -> dict:
-        return json.loads(json.dumps(asdict(self)))  # tuples as lists, as config.json has them
-
-    def identity(self) -> dict:
-        out = self.to_json()
-        out.pop("device")
-        out.pop("checkpoint_every")
-        return out
-
-    @classmethod
-    def from_json(cls, obj: dict) -> ImageTrainConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(obj) - names)
-        if unknown:
-            _validate.fail("config", "only ImageTrainConfig fields", f"unknown keys {unknown}")
-        return cls(**{k: tuple(v) if k in _TUPLES else v for k, v in obj.items()})
 
 
 # "paper": Ho et al. / SCIENCE.md §7.3 (needs H divisible by 8: CIFAR-10 32, CelebA 64).
