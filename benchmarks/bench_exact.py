@@ -43,7 +43,7 @@ def bench_spectrum(d: int, N: int, B: int, noise_vars, repeat: int) -> list[str]
         t_gram = best_time(route("gram"), repeat)
         t_ad = best_time(route("autodiff"), 1)
         cf = jacobian_spectrum(score, x, t, method="closed-form")
-        J_ad = autodiff_jacobian(score, x, t, chunk=4)
+        J_ad = autodiff_jacobian(score, x, t, point_chunk=4)
         J_cf = score.jacobian(x, t)
         err = float(torch.linalg.norm(J_ad - J_cf) / torch.linalg.norm(J_cf))
         neff = float(score.effective_n(x, t).median())

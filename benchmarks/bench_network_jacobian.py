@@ -22,9 +22,9 @@ from geomem.data import LinearManifold
 from geomem.nets import MLP, MLPConfig
 from geomem.schedules import VE
 from geomem.scores.network import NetworkScore
-from geomem.spectra import threshold_dimension
+from geomem.spectra import autodiff_jacobian, threshold_dimension
 from geomem.spectra.lanczos import lanczos_spectrum
-from geomem.spectra.network import exact_spectrum, network_jacobian, probe_spectrum
+from geomem.spectra.network import exact_spectrum, probe_spectrum
 from geomem.train import TrainConfig, dsm_loss
 
 SCALE = 1.0  # output-layer scale of the random networks (see scaled_random_net)
@@ -97,7 +97,7 @@ def bench_probes(score, X, d: int, v: float, B: int = 2) -> list[str]:
     xt = torch.as_tensor(x)
 
     def exact():
-        J = network_jacobian(score, xt, t)
+        J = autodiff_jacobian(score, xt, t)
         return np.sort(torch.linalg.svdvals(sigma2 * J).numpy(), axis=1)
 
     ref, t_exact = timed(exact)

@@ -21,7 +21,7 @@ from _common import append_results, best_time
 from geomem.nets.unet import UNet, UNetConfig
 from geomem.schedules import DDPM
 from geomem.scores.network import NetworkScore
-from geomem.spectra.network import network_jacobian
+from geomem.spectra import autodiff_jacobian
 
 
 def score(attention: bool) -> NetworkScore:
@@ -43,10 +43,10 @@ def main() -> None:
     rows = []
     for attention in (False, True):
         s = score(attention)
-        J1 = network_jacobian(s, x, 15.0, point_chunk=4, row_chunk=None)
+        J1 = autodiff_jacobian(s, x, 15.0, point_chunk=4, row_chunk=None)
         J2 = autograd_loop(s, x)
         err = float((J1 - J2).abs().max() / J2.abs().max())
-        t_func = best_time(lambda s=s: network_jacobian(s, x, 15.0, point_chunk=4), repeat=2)
+        t_func = best_time(lambda s=s: autodiff_jacobian(s, x, 15.0, point_chunk=4), repeat=2)
         t_loop = best_time(lambda s=s: autograd_loop(s, x), repeat=2)
         rows.append((attention, t_func, t_loop, err))
     lines = [

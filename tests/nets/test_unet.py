@@ -14,9 +14,10 @@ pytest.importorskip("diffusers")
 from geomem.nets.unet import UNet, UNetConfig, require_diffusers
 from geomem.schedules import DDPM
 from geomem.scores.network import NetworkScore
+from geomem.spectra import autodiff_jacobian
 from geomem.spectra.dimension import threshold_dimension
 from geomem.spectra.lanczos import lanczos_spectrum
-from geomem.spectra.network import exact_spectrum, network_jacobian
+from geomem.spectra.network import exact_spectrum
 from tests.scores.contract import check_score_contract
 
 
@@ -43,7 +44,7 @@ def test_exact_route_with_attention_matches_autograd_jacobian():
     # attention falls off torch.func's fast path on CPU (batching fallback) but stays exact
     score = tiny(attention=(4,), mid=True)
     x = torch.as_tensor(np.random.default_rng(1).uniform(-1, 1, (2, 64)))
-    J = network_jacobian(score, x, 15.0, point_chunk=1, row_chunk=16)
+    J = autodiff_jacobian(score, x, 15.0, point_chunk=1, row_chunk=16)
     ref = torch.stack(
         [torch.autograd.functional.jacobian(lambda z: score(z[None], 15.0)[0], xi) for xi in x]
     )

@@ -17,15 +17,23 @@ from geomem.spectra.spectrum import Spectrum
 METHODS = ("auto", "closed-form", "gram", "autodiff")
 
 
-def autodiff_jacobian(score: Score, x: torch.Tensor, t, chunk: int = 64) -> torch.Tensor:
-    """(B, d, d) Jacobian ds/dx by ``torch.func.jacrev`` under ``vmap``, ``chunk`` points at a
-    time; t is a float (one time for every point)."""
+def autodiff_jacobian(
+    score: Score, x: torch.Tensor, t, *, point_chunk: int = 16, row_chunk: int | None = None
+) -> torch.Tensor:
+    """(B, d, d) Jacobian ds/dx by ``torch.func.jacrev`` under ``vmap``, ``point_chunk`` points
+    and ``row_chunk`` rows of J (None: all d) per vectorised pass, so memory stays bounded.
+
+    t is a float (one time for every point); a score with ``at_time(t)`` (NetworkScore) gives
+    its fixed-time function, computed once. Network parameters get no graph.
+    """
+    g = score.at_time(t) if hasattr(score, "at_time") else (lambda z: score(z, t))
 
     def one(xi):
-        return score(xi[None], t)[0]
+        return g(xi[None])[0]
 
-    with torch.no_grad():  # torch.func differentiates regardless; no graph kept for parameters
-        return torch.cat([vmap(jacrev(one))(x[i : i + chunk]) for i in range(0, len(x), chunk)])
+    jac = vmap(jacrev(one, chunk_size=row_chunk))
+    with torch.no_grad():
+        return torch.cat([jac(x[i : i + point_chunk]) for i in range(0, len(x), point_chunk)])
 
 
 def normalized_jacobian(J: torch.Tensor, sigma_t: float) -> torch.Tensor:

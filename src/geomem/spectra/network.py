@@ -9,30 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch.func import jacrev, vmap
 
 from geomem import _validate
 from geomem.scores.base import Score
-from geomem.spectra.jacobian import _check_points, _time, normalized_jacobian, spectrum_of_matrix
+from geomem.spectra.jacobian import (
+    _check_points,
+    _time,
+    autodiff_jacobian,
+    normalized_jacobian,
+    spectrum_of_matrix,
+)
 from geomem.spectra.spectrum import Spectrum
-
-
-def network_jacobian(
-    score: Score, x: torch.Tensor, t: float, *, point_chunk: int = 16, row_chunk: int | None = None
-) -> torch.Tensor:
-    """(B, d, d) Jacobian ds/dx by reverse mode, ``point_chunk`` points at a time and
-    ``row_chunk`` rows of J per vectorised pass (None: all d), so memory stays bounded.
-
-    The network's parameters are frozen (no graph is kept for them).
-    """
-    g = score.at_time(t) if hasattr(score, "at_time") else (lambda z: score(z, t))
-
-    def one(xi):
-        return g(xi[None])[0]
-
-    jac = vmap(jacrev(one, chunk_size=row_chunk))
-    with torch.no_grad():
-        return torch.cat([jac(x[i : i + point_chunk]) for i in range(0, len(x), point_chunk)])
 
 
 def exact_spectrum(
@@ -48,7 +35,7 @@ def exact_spectrum(
     """Normalised spectrum of the exact network Jacobian at points x (B, d) and time t."""
     x = _check_points(x, score.d)
     t, sigma, v = _time(score, t)
-    J = network_jacobian(score, x, t, point_chunk=point_chunk, row_chunk=row_chunk)
+    J = autodiff_jacobian(score, x, t, point_chunk=point_chunk, row_chunk=row_chunk)
     M = normalized_jacobian(J.to(torch.float64), sigma)
     return spectrum_of_matrix(M, v, "autodiff", kind=kind, eigvecs=eigvecs)
 
