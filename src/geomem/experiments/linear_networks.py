@@ -25,6 +25,7 @@ from geomem.experiments.base import Experiment
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
+from geomem.scores.population import population_score
 from geomem.spectra.scan import scan_noise
 from geomem.train.config import TrainConfig, train_preset
 from geomem.train.loop import train, training_set
@@ -74,11 +75,13 @@ class LinearNetworkConfig:
 def _scores(cfg: LinearNetworkConfig, run_dir: Path, X: np.ndarray):
     tcfg = cfg.training()
     sched = get_schedule(tcfg.schedule)
-    big = data_preset(cfg.preset).sample(cfg.population_n, np.random.default_rng([cfg.seed, 2]))
+    rng = np.random.default_rng([cfg.seed, 2])
     return {
         "network": NetworkScore.from_run(run_dir / "train", device=cfg.device),
         "exact": EmpiricalScore(X, sched, device=cfg.device),
-        "population": EmpiricalScore(big, sched, device=cfg.device),
+        "population": population_score(
+            data_preset(cfg.preset), sched, n_samples=cfg.population_n, rng=rng, device=cfg.device
+        ),
     }
 
 
@@ -93,7 +96,7 @@ def run_linear_network(cfg: LinearNetworkConfig, run_dir: Path, *, progress: boo
     )
     arrays, kept = {"noise_var": np.asarray(cfg.noise_var)}, {}
     for name, score in _scores(cfg, run_dir, X).items():
-        method = "autodiff" if name == "network" else "closed-form"
+        method = "autodiff" if name == "network" else "auto"
         scan = scan_noise(
             score,
             queries,

@@ -12,8 +12,9 @@ import geomem
 from geomem import _validate
 from geomem.data import LinearManifold, load_array, preset, query_points
 from geomem.schedules import get_schedule
-from geomem.scores import EmpiricalScore, GaussianScore
+from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
+from geomem.scores.population import population_score
 from geomem.spectra.scan import NoiseScan, scan_noise
 
 POINT_KINDS = ("train", "fresh", "origin")
@@ -101,10 +102,8 @@ def build_score(cfg: SpectrumConfig, X: np.ndarray, manifold: LinearManifold | N
         return EmpiricalScore(X, sched, **kw)
     if cfg.model != "population":
         return NetworkScore.from_run(cfg.model, device=cfg.device)
-    if not manifold.normalize:
-        return GaussianScore.from_manifold(manifold, sched, device=cfg.device)
-    big = manifold.sample(cfg.population_n, np.random.default_rng([cfg.seed, 2]))
-    return EmpiricalScore(big, sched, **kw)
+    rng = np.random.default_rng([cfg.seed, 2])
+    return population_score(manifold, sched, n_samples=cfg.population_n, rng=rng, **kw)
 
 
 def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, NoiseScan]:
