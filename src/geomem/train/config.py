@@ -18,16 +18,15 @@ OPTIMIZERS = ("radam", "adam")
 class RunConfig:
     """``config.json`` round trip shared by the training configs (frozen dataclasses)."""
 
+    # fields that do not change the weights, so two runs differing only in them are one run
+    NOT_IDENTITY = ("device", "checkpoint_every")
+
     def to_json(self) -> dict:
         return json.loads(json.dumps(asdict(self)))  # tuples as lists, as config.json has them
 
     def identity(self) -> dict:
-        """The fields two runs must share to be the same run: all but ``device`` and
-        ``checkpoint_every`` (neither changes the weights)."""
-        out = self.to_json()
-        out.pop("device")
-        out.pop("checkpoint_every")
-        return out
+        """The fields two runs must share to be the same run (all but ``NOT_IDENTITY``)."""
+        return identity_of(self.to_json())
 
     @classmethod
     def from_json(cls, obj: dict):
@@ -36,6 +35,11 @@ class RunConfig:
         if unknown:
             _validate.fail("config", f"only {cls.__name__} fields", f"unknown keys {unknown}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in obj.items()})
+
+
+def identity_of(config_json: dict) -> dict:
+    """The run-identity fields of a config as stored in config.json or a checkpoint."""
+    return {k: v for k, v in config_json.items() if k not in RunConfig.NOT_IDENTITY}
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,8 @@ from geomem import _validate
 from geomem.nets.precond import check_parameterization
 from geomem.nets.unet import UNet, UNetConfig
 from geomem.schedules import DDPM
-from geomem.train.checkpoint import load_checkpoint
 from geomem.train.config import RunConfig
-from geomem.train.loop import CHECKPOINT, _seed, fit
+from geomem.train.loop import CHECKPOINT, _seed, fit, read_run
 
 
 @dataclass(frozen=True)
@@ -169,19 +168,12 @@ def load_image_run(
 ) -> tuple[UNet, ImageTrainConfig, int]:
     """(U-Net, config, step) of an image run directory; ``image_shape`` given: a checkpoint
     trained on another image size is refused."""
-    path = Path(run_dir) / CHECKPOINT
-    if not path.is_file():
-        _validate.fail("model", "an image training run directory holding checkpoint.pt", run_dir)
-    ck = load_checkpoint(path, map_location=device)
-    try:
-        cfg = ImageTrainConfig.from_json({**ck["config"], "device": device})
-    except (ValueError, TypeError) as exc:
-        _validate.fail("checkpoint", "an image training config (ImageTrainConfig)", f"{exc}")
+    cfg, ck = read_run(run_dir, ImageTrainConfig, device=device)
     if image_shape is not None and tuple(cfg.image_shape) != tuple(image_shape):
         _validate.fail(
             "checkpoint",
             f"a model of image shape {tuple(image_shape)}",
-            f"{tuple(cfg.image_shape)} in {path}",
+            f"{tuple(cfg.image_shape)} in {Path(run_dir) / CHECKPOINT}",
         )
     model = build_unet(cfg)
     model.load_state_dict(ck["ema" if ema else "model"])

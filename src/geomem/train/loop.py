@@ -23,7 +23,7 @@ from geomem.nets.precond import Precond, network_inputs, target
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.train.checkpoint import load_checkpoint, save_checkpoint
-from geomem.train.config import TrainConfig
+from geomem.train.config import TrainConfig, identity_of
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -201,8 +201,7 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     if not path.exists():
         return 0, []
     ck = load_checkpoint(path, map_location=device)
-    ident = {k: v for k, v in ck["config"].items() if k not in ("device", "checkpoint_every")}
-    if ident != cfg.identity():
+    if identity_of(ck["config"]) != cfg.identity():
         _validate.fail("checkpoint", "a checkpoint of this run's config", f"{path} (another run)")
     try:
         model.load_state_dict(ck["model"])
@@ -217,16 +216,22 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     return int(ck["step"]), list(ck["losses"])
 
 
+def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu"):
+    """(config, checkpoint dict) of a run directory, the config read as ``config_cls``."""
+    path = Path(run_dir) / CHECKPOINT
+    if not path.is_file():
+        _validate.fail("model", "a training run directory holding checkpoint.pt", str(run_dir))
+    ck = load_checkpoint(path, map_location=device)
+    try:
+        cfg = config_cls.from_json({**ck["config"], "device": device})
+    except (ValueError, TypeError) as exc:
+        _validate.fail("checkpoint", f"a {config_cls.__name__} of this geomem version", f"{exc}")
+    return cfg, ck
+
+
 def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu"):
     """(model, TrainConfig, step) of a run directory; EMA weights by default."""
-    run_dir = Path(run_dir)
-    if not (run_dir / CHECKPOINT).is_file():
-        _validate.fail("model", "a training run directory holding checkpoint.pt", str(run_dir))
-    ck = load_checkpoint(run_dir / CHECKPOINT, map_location=device)
-    try:
-        cfg = TrainConfig.from_json({**ck["config"], "device": device})
-    except (ValueError, TypeError) as exc:
-        _validate.fail("checkpoint", "a config of this geomem version", f"{exc}")
+    cfg, ck = read_run(run_dir, TrainConfig, device=device)
     d = data_preset(cfg.preset).d
     model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
     model.load_state_dict(ck["ema" if ema else "model"])
