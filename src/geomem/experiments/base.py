@@ -8,9 +8,12 @@ and figures there and returns the metrics (a JSON-ready dict) that the engine wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from geomem import _validate, io
 
 
 class RunFn(Protocol):
@@ -25,3 +28,23 @@ class Experiment:
     config_cls: type  # a frozen dataclass, validated in __post_init__
     run: RunFn
     description: str = ""
+
+
+def run_in_dir(config: Any, run_dir: str | Path, run: RunFn, *, progress: bool = False, **kw):
+    """Run ``config`` into ``run_dir`` outside the sweep engine, keeping its habits:
+    ``config.json`` first (a directory holding another config is refused), ``metrics.json``
+    last, and a finished run returns its metrics without running again."""
+    run_dir = Path(run_dir)
+    path, meta = run_dir / "config.json", run_dir / "metrics.json"
+    if path.exists() and json.loads(path.read_text()) != json.loads(json.dumps(asdict(config))):
+        _validate.fail(
+            "out",
+            "an empty directory or one holding this same sweep",
+            f"{run_dir} holding a different config",
+        )
+    if path.exists() and meta.exists():
+        return json.loads(meta.read_text())
+    io.write_json(path, asdict(config))
+    metrics = run(config, run_dir, progress=progress, **kw)
+    io.write_json(meta, metrics)
+    return metrics

@@ -10,9 +10,8 @@ directions kept per block (threshold rule, per-subspace accounting).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import geomem
 from geomem import _validate, io
 from geomem.data import preset as data_preset
 from geomem.data import query_points
-from geomem.experiments.base import Experiment
+from geomem.experiments.base import Experiment, run_in_dir
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
@@ -148,24 +147,6 @@ class SweepConfig:
         return [replace(self.base, n_train=n) for n in self.n_train]
 
 
-def run_one(cfg: LinearNetworkConfig, run_dir: Path, progress: bool = False) -> dict:
-    """Engine-style run: config.json first (refusing a different one), skip when finished."""
-    run_dir = Path(run_dir)
-    path, meta = run_dir / "config.json", run_dir / "metrics.json"
-    if path.exists() and json.loads(path.read_text()) != json.loads(json.dumps(asdict(cfg))):
-        _validate.fail(
-            "out",
-            "an empty directory or one holding this same sweep",
-            f"{run_dir} holding a different config",
-        )
-    if path.exists() and meta.exists():
-        return json.loads(meta.read_text())
-    io.write_json(path, asdict(cfg))
-    metrics = run_linear_network(cfg, run_dir, progress=progress)
-    io.write_json(meta, metrics)
-    return metrics
-
-
 def run_sweep(
     sweep: SweepConfig, out: str | Path, *, progress: bool = False, theory: Theory | None = None
 ) -> list[dict]:
@@ -175,7 +156,7 @@ def run_sweep(
     out = Path(out)
     results = []
     for cfg in sweep.runs():
-        metrics = run_one(cfg, out / f"N{cfg.n_train}", progress=progress)
+        metrics = run_in_dir(cfg, out / f"N{cfg.n_train}", run_linear_network, progress=progress)
         if theory is not None:
             v = np.asarray(cfg.noise_var)
             metrics["kept"]["theory"] = np.asarray(
