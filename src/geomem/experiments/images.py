@@ -11,8 +11,7 @@ exact-score spectra come from its Gram route. Dimensions by the threshold, spike
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +19,12 @@ import numpy as np
 import geomem
 from geomem import _validate, io
 from geomem.data.images import load_images, subset_indices
-from geomem.experiments.base import Experiment
+from geomem.experiments.base import Experiment, run_in_dir
 from geomem.schedules import DDPM
 from geomem.scores import EmpiricalScore
 from geomem.spectra.dimension import dimension
 from geomem.spectra.jacobian import jacobian_spectrum
 from geomem.spectra.lanczos import lanczos_spectrum
-from geomem.spectra.network import exact_spectrum
 from geomem.train.images import ImageTrainConfig, image_score, image_train_preset, train_images
 
 RULES = ("threshold", "spike", "gap")
@@ -118,10 +116,8 @@ def measure(score, x, t: float, route: str, rng: np.random.Generator) -> dict:
     """Spectrum (B, k) and dimensions (B,) per rule at points x (B, d)."""
     if route == "lanczos":
         sp = lanczos_spectrum(score, x, t, rng=rng)
-    elif isinstance(score, EmpiricalScore):
+    else:  # Gram route for the exact score, autodiff for the network
         sp = jacobian_spectrum(score, x, t)
-    else:
-        sp = exact_spectrum(score, x, t)
     full = sp.eigvals.shape[1] == score.d
     dims = {r: dimension(sp, r) if full or r == "threshold" else None for r in RULES}
     return {"spectrum": sp.eigvals, "dims": dims, "asymmetry": sp.asymmetry}
@@ -184,22 +180,6 @@ IMAGES = Experiment(
 )
 
 
-def run_one(cfg: ImagesConfig, run_dir: Path, *, progress: bool = False, data=None) -> dict:
-    """Engine-style run: config.json first (refusing a different one), skip when finished."""
-    run_dir = Path(run_dir)
-    path, meta = run_dir / "config.json", run_dir / "metrics.json"
-    if path.exists() and json.loads(path.read_text()) != json.loads(json.dumps(asdict(cfg))):
-        _validate.fail(
-            "out", "an empty directory or one holding this same sweep", f"{run_dir} (other config)"
-        )
-    if path.exists() and meta.exists():
-        return json.loads(meta.read_text())
-    io.write_json(path, asdict(cfg))
-    metrics = run_images(cfg, run_dir, progress=progress, data=data)
-    io.write_json(meta, metrics)
-    return metrics
-
-
 def run_image_sweep(
     n_train, base: ImagesConfig, out: str | Path, *, rule: str = "threshold", progress=False
 ) -> list[dict]:
@@ -218,7 +198,10 @@ def run_image_sweep(
     data = load_data(base, ns)
     out = Path(out)
     results = [
-        run_one(replace(base, n_train=n), out / f"N{n}", progress=progress, data=data) for n in ns
+        run_in_dir(
+            replace(base, n_train=n), out / f"N{n}", run_images, progress=progress, data=data
+        )
+        for n in ns
     ]
     io.write_json(out / "summary.json", results)
     with io.atomic_path(out / "table.md") as tmp:
