@@ -13,11 +13,12 @@ import time
 
 from _common import append_results
 
-from geomem.experiments.executors import DaskExecutor, make_executor
-from geomem.experiments.sweep import SweepSpec, run_sweep
+from geomem.experiments.registry import EXPERIMENTS
+from geomem.runs.executors import DaskExecutor, make_executor
+from geomem.runs.sweep import SweepSpec, run_sweep
 
 SPEC = SweepSpec(
-    "spectrum",
+    EXPERIMENTS["spectrum"],
     base={"noise_var": [1e-4, 1e-3, 1e-2, 1e-1, 1.0], "n_points": 8},
     grid={"n_train": [500, 1000, 2000, 4000], "seed": [0, 1]},
 )

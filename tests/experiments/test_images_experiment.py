@@ -12,10 +12,10 @@ pytest.importorskip("diffusers")
 from PIL import Image
 
 from geomem.cli import main
-from geomem.experiments.executors import make_executor
 from geomem.experiments.images import ImagesConfig, block_average, run_image_sweep
 from geomem.experiments.registry import get_experiment
-from geomem.experiments.sweep import SweepSpec, run_sweep
+from geomem.runs.executors import make_executor
+from geomem.runs.sweep import SweepSpec, run_sweep
 from geomem.schedules import DDPM
 
 FAST = dict(dataset="folder", preset="cpu", steps=6, downsample=1, n_points=2, n_heldout=2)
@@ -102,7 +102,7 @@ def test_noise_var_sets_the_step():
 def test_one_n_runs_through_the_sweep_engine(folder, tmp_path):
     exp = get_experiment("images")
     assert exp.config_cls is ImagesConfig
-    spec = SweepSpec("images", {**FAST, "root": str(folder)}, {"n_train": [4]})
+    spec = SweepSpec(exp, {**FAST, "root": str(folder)}, {"n_train": [4]})
     res = run_sweep(spec, tmp_path / "store", make_executor("inline"), progress=False)
     assert res.ok == 1 and res.failed == 0
     rows = [json.loads(x) for x in (tmp_path / "store" / "results.jsonl").read_text().splitlines()]

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from geomem.experiments.executors import make_executor
 from geomem.experiments.registry import EXPERIMENTS
-from geomem.experiments.store import read_results
-from geomem.experiments.sweep import load_spec, run_sweep
+from geomem.runs.executors import make_executor
+from geomem.runs.store import read_results
+from geomem.runs.sweep import load_spec, run_sweep
 
 
 def test_registry_holds_every_experiment():
@@ -19,7 +19,7 @@ def test_phase_cells_sweep_inline(tmp_path):
         "[grid]\nn_train = [32, 256]\nseed = [0, 1]\n"
     )
     out = tmp_path / "store"
-    result = run_sweep(load_spec(spec), out, make_executor("inline"), progress=False)
+    result = run_sweep(load_spec(spec, EXPERIMENTS), out, make_executor("inline"), progress=False)
     assert result.ok == 4 and result.failed == 0
     table = read_results(out)  # a DataFrame with flattened "config.*" columns
     assert sorted(zip(table["config.n_train"], table["config.seed"], strict=True)) == [
@@ -29,6 +29,6 @@ def test_phase_cells_sweep_inline(tmp_path):
         (256, 1),
     ]
     assert (table["status"] == "ok").all()
-    again = run_sweep(load_spec(spec), out, make_executor("inline"), progress=False)
+    again = run_sweep(load_spec(spec, EXPERIMENTS), out, make_executor("inline"), progress=False)
     assert again.ok == 0 and again.skipped == 4
     assert all(np.isfinite(np.load(p)["kept"]).all() for p in out.rglob("arrays.npz"))

@@ -10,7 +10,7 @@ import torch
 pytest.importorskip("diffusers")
 
 from geomem.data.images import load_images, subset
-from geomem.spectra.network import exact_spectrum
+from geomem.spectra.jacobian import jacobian_spectrum
 from geomem.train.images import (
     ImageTrainConfig,
     image_score,
@@ -55,7 +55,7 @@ def test_short_training_lowers_the_loss_and_spectrum_has_shape(trained):
     assert metrics["final_loss"] < 0.7 * metrics["first_loss"]
     score = image_score(run, image_shape=(1, 8, 8))
     x = torch.as_tensor(digits(3, seed=1).reshape(3, -1), dtype=torch.float64)
-    sp = exact_spectrum(score, x, 15.0)
+    sp = jacobian_spectrum(score, x, 15.0, method="autodiff")
     assert sp.eigvals.shape == (3, 64)
     assert np.all(np.isfinite(sp.eigvals)) and np.all(np.diff(sp.eigvals, axis=1) >= 0)
     assert sp.asymmetry is not None and np.all(sp.asymmetry < 1.0)

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from geomem.experiments.config import config_hash, to_dict
+from geomem.runs.config import config_hash, to_dict
 
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the resolved config and exit.")
 

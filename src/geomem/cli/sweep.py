@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from geomem.experiments.executors import make_executor
-from geomem.experiments.report import write_report
-from geomem.experiments.sweep import describe, load_spec, run_sweep
+from geomem.experiments.registry import EXPERIMENTS
+from geomem.runs.executors import make_executor
+from geomem.runs.report import write_report
+from geomem.runs.sweep import describe, load_spec, run_sweep
 
 Opt = typer.Option
 
@@ -32,7 +33,7 @@ def sweep(
     dry_run: Annotated[bool, Opt("--dry-run", help="Print the resolved configs and exit.")] = False,
 ):
     """Run every config of a grid into a resumable results store (finished runs are skipped)."""
-    sp = load_spec(spec)
+    sp = load_spec(spec, EXPERIMENTS)
     ex = make_executor(executor, scheduler=scheduler, workers=workers)
     if dry_run:
         info = describe(sp, out)

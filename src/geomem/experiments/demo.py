@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 import geomem
-from geomem import _validate, io, report
+from geomem import _validate, io
 from geomem.data import preset
 from geomem.experiments.phase_agreement import crossing
 from geomem.experiments.spectrum import SpectrumConfig, run_spectrum
+from geomem.plots import page
 from geomem.plots import spectra as spectra_plots
 from geomem.theory import theory_curves
 
@@ -144,7 +145,7 @@ def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
         for k, v in measured.items()
     ]
     header = ["model", *[f"{lab}: {w}" for lab in labels for w in ("measured", "REM")]]
-    report.write_page(
+    page.write_page(
         out / "index.html",
         "geomem demo: geometric memorization on a linear manifold",
         f"Preset <code>{cfg.preset}</code> (d = 30; blocks {', '.join(labels)}; each sample "
@@ -179,7 +180,7 @@ def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
             (
                 "Critical noise variance per block: measured (going down in v, where the mean "
                 "kept count falls below half the block) and predicted (REM, sigma^2 / (2 ln N))",
-                report.table_html(header, rows),
+                page.table_html(header, rows),
             )
         ],
     )

@@ -19,7 +19,7 @@ import numpy as np
 import geomem
 from geomem import _validate, io
 from geomem.data.images import load_images, subset_indices
-from geomem.experiments.base import Experiment, run_in_dir
+from geomem.runs.base import Experiment, run_in_dir
 from geomem.schedules import DDPM
 from geomem.scores import EmpiricalScore
 from geomem.spectra.dimension import dimension

@@ -20,7 +20,7 @@ import geomem
 from geomem import _validate, io
 from geomem.data import preset as data_preset
 from geomem.data import query_points
-from geomem.experiments.base import Experiment, run_in_dir
+from geomem.runs.base import Experiment, run_in_dir
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore

@@ -18,9 +18,9 @@ from tqdm.auto import tqdm
 import geomem
 from geomem import _validate, io
 from geomem.data import preset
-from geomem.experiments.base import Experiment
 from geomem.experiments.phase_agreement import agreement
 from geomem.experiments.phase_cell import PhaseCellConfig, measure_cell, save_npz
+from geomem.runs.base import Experiment
 from geomem.theory.predict import theory_curves
 
 

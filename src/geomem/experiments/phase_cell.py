@@ -27,7 +27,7 @@ import torch
 import geomem
 from geomem import _validate, io
 from geomem.data import LinearManifold, preset, query_points
-from geomem.experiments.base import Experiment
+from geomem.runs.base import Experiment
 from geomem.schedules import EDM
 from geomem.scores import EmpiricalScore
 from geomem.spectra.scan import scan_noise

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from geomem import _validate
 from geomem.experiments import spectrum_run
-from geomem.experiments.base import Experiment
 from geomem.experiments.images import IMAGES
 from geomem.experiments.linear_networks import LINEAR_NETWORK
 from geomem.experiments.phase import PHASE
 from geomem.experiments.phase_cell import PHASE_CELL
 from geomem.experiments.spectrum import SpectrumConfig
+from geomem.runs.base import Experiment
 
 EXPERIMENTS: dict[str, Experiment] = {
     "spectrum": Experiment(

@@ -88,3 +88,22 @@ class MLP(nn.Module):
         for block in self.blocks:
             h = block(h, e)
         return self.out(h)
+
+
+def mlp_from_checkpoint(checkpoint: dict, *, ema: bool = True) -> MLP:
+    """The residual MLP of a geomem training checkpoint (EMA weights unless ``ema=False``),
+    frozen in eval mode; sizes from the checkpoint's config, d from its input layer."""
+    cfg = checkpoint["config"]
+    try:
+        d = int(checkpoint["model"]["inp.weight"].shape[1])
+        net = MLP(
+            MLPConfig(d=d, width=cfg["width"], n_blocks=cfg["n_blocks"], emb_dim=cfg["emb_dim"])
+        )
+        net.load_state_dict(checkpoint["ema" if ema else "model"])
+    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+        _validate.fail(
+            "checkpoint",
+            "the weights of geomem's residual MLP matching its config",
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}",
+        )
+    return net.eval().requires_grad_(False)

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import torch
 
+from geomem import _validate
+from geomem.nets.mlp import mlp_from_checkpoint
 from geomem.nets.precond import Precond, check_parameterization, network_inputs, to_score
+from geomem.runs.checkpoint import read_checkpoint
 from geomem.schedules import Schedule, get_schedule
 from geomem.scores.base import as_points, coefficients
 
@@ -77,16 +80,22 @@ class NetworkScore:
     def from_run(
         cls, run_dir: str | Path, *, ema: bool = True, dtype=torch.float64, device: str = "cpu"
     ) -> NetworkScore:
-        """The network of a `geomem train` run directory (EMA weights unless ``ema=False``)."""
-        from geomem.train.loop import load_run  # train imports scores; keep the import local
-
-        model, cfg, _ = load_run(run_dir, ema=ema, device=device)
+        """The network of a `geomem train` run directory (EMA weights unless ``ema=False``),
+        read through ``geomem.runs.checkpoint``."""
+        ck = read_checkpoint(run_dir, device=device)
+        model = mlp_from_checkpoint(ck, ema=ema)
+        cfg = ck["config"]
+        missing = [k for k in ("schedule", "parameterization", "sigma_data") if k not in cfg]
+        if missing:
+            _validate.fail(
+                "checkpoint", "a training config with schedule fields", f"{missing} missing"
+            )
         return cls(
             model,
-            get_schedule(cfg.schedule),
+            get_schedule(cfg["schedule"]),
             model.config.d,
-            parameterization=cfg.parameterization,
-            precond=Precond(cfg.sigma_data),
+            parameterization=cfg["parameterization"],
+            precond=Precond(cfg["sigma_data"]),
             dtype=dtype,
             device=device,
         )

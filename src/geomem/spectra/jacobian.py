@@ -61,7 +61,15 @@ def _time(score: Score, t) -> tuple[float, float, float]:
 
 
 def jacobian_spectrum(
-    score: Score, x, t, *, method: str = "auto", eigvecs: bool = False, kind: str = "eig-sym"
+    score: Score,
+    x,
+    t,
+    *,
+    method: str = "auto",
+    eigvecs: bool = False,
+    kind: str = "eig-sym",
+    point_chunk: int = 16,
+    row_chunk: int | None = None,
 ) -> Spectrum:
     """Normalised Jacobian spectrum of ``score`` at query points ``x`` (B, d) and time ``t``.
 
@@ -70,7 +78,8 @@ def jacobian_spectrum(
     when k >= d points carry weight), else the closed form when the score has one, else
     autodiff. For a non-symmetric J (networks) the
     symmetric part is used (``kind="eig-sym"``) and ||J - J^T|| / ||J|| is recorded, or the
-    singular values of sigma_t^2 J are returned (``kind="singular"``).
+    singular values of sigma_t^2 J are returned (``kind="singular"``). ``point_chunk`` and
+    ``row_chunk`` bound the memory of the autodiff route (see ``autodiff_jacobian``).
     """
     if method not in METHODS:
         _validate.fail("method", f"one of {list(METHODS)}", method)
@@ -90,7 +99,11 @@ def jacobian_spectrum(
         return _gram_spectrum(score, x, t, v, eigvecs)
     if method == "closed-form" and not isinstance(score, HasJacobian):
         _validate.fail("method", "'autodiff' for a score without a closed-form Jacobian", method)
-    J = score.jacobian(x, t) if method == "closed-form" else autodiff_jacobian(score, x, t)
+    J = (
+        score.jacobian(x, t)
+        if method == "closed-form"
+        else autodiff_jacobian(score, x, t, point_chunk=point_chunk, row_chunk=row_chunk)
+    )
     M = normalized_jacobian(J.to(torch.float64), sigma)
     return spectrum_of_matrix(M, v, method, kind=kind, eigvecs=eigvecs)
 

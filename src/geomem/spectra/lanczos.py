@@ -17,8 +17,7 @@ from torch.func import vjp
 
 from geomem import _validate
 from geomem.scores.base import Score
-from geomem.spectra.jacobian import _check_points, _time
-from geomem.spectra.network import exact_spectrum
+from geomem.spectra.jacobian import _check_points, _time, jacobian_spectrum
 from geomem.spectra.spectrum import Spectrum
 
 
@@ -95,4 +94,4 @@ def lanczos_spectrum(
         if np.all(vals.max(axis=1) >= threshold):
             return Spectrum(vals, v, "lanczos", "eig-sym")
         k = 2 * k
-    return exact_spectrum(score, x, t)
+    return jacobian_spectrum(score, x, t, method="autodiff")

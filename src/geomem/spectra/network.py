@@ -1,8 +1,8 @@
-"""Jacobian spectra of network scores: exact (torch.func, chunked) and the paper's probes.
+"""The paper's probe estimator of a network Jacobian's singular values (SCIENCE.md §5).
 
-Both return a ``Spectrum`` normalised as SCIENCE.md §5: r = eig(sym(-v J_VE)) for the exact
-route (with the asymmetry ||J - J^T|| / ||J|| recorded), singular values for the probes.
-The matrix-free route lives in ``geomem.spectra.lanczos``.
+It returns a ``Spectrum`` of singular values. The exact route is
+``jacobian_spectrum(score, x, t, method="autodiff")`` (torch.func, chunked, with the asymmetry
+||J - J^T|| / ||J|| recorded); the matrix-free route lives in ``geomem.spectra.lanczos``.
 """
 
 from __future__ import annotations
@@ -12,32 +12,8 @@ import torch
 
 from geomem import _validate
 from geomem.scores.base import Score
-from geomem.spectra.jacobian import (
-    _check_points,
-    _time,
-    autodiff_jacobian,
-    normalized_jacobian,
-    spectrum_of_matrix,
-)
+from geomem.spectra.jacobian import _check_points, _time
 from geomem.spectra.spectrum import Spectrum
-
-
-def exact_spectrum(
-    score: Score,
-    x,
-    t,
-    *,
-    kind: str = "eig-sym",
-    eigvecs: bool = False,
-    point_chunk: int = 16,
-    row_chunk: int | None = None,
-) -> Spectrum:
-    """Normalised spectrum of the exact network Jacobian at points x (B, d) and time t."""
-    x = _check_points(x, score.d)
-    t, sigma, v = _time(score, t)
-    J = autodiff_jacobian(score, x, t, point_chunk=point_chunk, row_chunk=row_chunk)
-    M = normalized_jacobian(J.to(torch.float64), sigma)
-    return spectrum_of_matrix(M, v, "autodiff", kind=kind, eigvecs=eigvecs)
 
 
 def orthogonal_probes(d: int, n_probes: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Denoising score matching with EMA and checkpoints that resume bit-identically."""
 
-from geomem.train.checkpoint import load_checkpoint, save_checkpoint
+from geomem.runs.checkpoint import load_checkpoint, save_checkpoint
 from geomem.train.config import PRESETS as TRAIN_PRESETS
 from geomem.train.config import TrainConfig, train_preset
 from geomem.train.loop import dsm_loss, train

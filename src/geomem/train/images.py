@@ -18,9 +18,10 @@ import geomem
 from geomem import _validate
 from geomem.nets.precond import check_parameterization
 from geomem.nets.unet import UNet, UNetConfig
+from geomem.runs.checkpoint import CHECKPOINT, read_run
 from geomem.schedules import DDPM
 from geomem.train.config import RunConfig
-from geomem.train.loop import CHECKPOINT, _seed, fit, read_run
+from geomem.train.loop import derive_seed, fit
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def build_unet(cfg: ImageTrainConfig) -> UNet:
     """The U-Net of ``cfg``, initialised under torch's global RNG forked and seeded by [seed, 3]
     (diffusers' default initialisation), so the same config gives the same weights."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(_seed(cfg.seed, 3))
+        torch.manual_seed(derive_seed(cfg.seed, 3))
         return UNet(cfg.unet_config(), DDPM())
 
 

@@ -18,14 +18,12 @@ from tqdm.auto import tqdm
 
 from geomem import _validate, io
 from geomem.data import preset as data_preset
-from geomem.nets.mlp import MLP, MLPConfig
+from geomem.nets.mlp import MLP, MLPConfig, mlp_from_checkpoint
 from geomem.nets.precond import Precond, network_inputs, target
+from geomem.runs.checkpoint import CHECKPOINT, load_checkpoint, read_run, save_checkpoint
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
-from geomem.train.checkpoint import load_checkpoint, save_checkpoint
 from geomem.train.config import TrainConfig, identity_of
-
-CHECKPOINT = "checkpoint.pt"
 
 
 def training_set(cfg: TrainConfig) -> np.ndarray:
@@ -37,7 +35,7 @@ def build_model(cfg: TrainConfig, d: int) -> MLP:
     """The MLP of ``cfg``, initialised from a generator seeded by [seed, 3] (PyTorch's default
     uniform(+-1/sqrt(fan_in)) law for Linear layers)."""
     model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
-    g = torch.Generator().manual_seed(_seed(cfg.seed, 3))
+    g = torch.Generator().manual_seed(derive_seed(cfg.seed, 3))
     with torch.no_grad():
         for mod in model.modules():
             if isinstance(mod, torch.nn.Linear):
@@ -47,14 +45,16 @@ def build_model(cfg: TrainConfig, d: int) -> MLP:
     return model
 
 
-def _seed(*words: int) -> int:
+def derive_seed(*words: int) -> int:
+    """A 63-bit integer seed from a list of words through NumPy's SeedSequence: the one way
+    geomem turns (seed, purpose, step, ...) into a generator seed."""
     return int(np.random.SeedSequence(list(words)).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
 def step_noise(cfg: TrainConfig, n: int, d: int, step: int):
     """Indices (B,), noise z (B, d) float32 and VE-equivalent log-sigma (B,) float64 of a step,
     a function of (seed, step) only."""
-    g = torch.Generator().manual_seed(_seed(cfg.seed, 4, step))
+    g = torch.Generator().manual_seed(derive_seed(cfg.seed, 4, step))
     idx = torch.randint(n, (cfg.batch_size,), generator=g)
     z = torch.randn(cfg.batch_size, d, generator=g)
     u = torch.rand(cfg.batch_size, generator=g, dtype=torch.float64)
@@ -216,23 +216,7 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     return int(ck["step"]), list(ck["losses"])
 
 
-def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu"):
-    """(config, checkpoint dict) of a run directory, the config read as ``config_cls``."""
-    path = Path(run_dir) / CHECKPOINT
-    if not path.is_file():
-        _validate.fail("model", "a training run directory holding checkpoint.pt", str(run_dir))
-    ck = load_checkpoint(path, map_location=device)
-    try:
-        cfg = config_cls.from_json({**ck["config"], "device": device})
-    except (ValueError, TypeError) as exc:
-        _validate.fail("checkpoint", f"a {config_cls.__name__} of this geomem version", f"{exc}")
-    return cfg, ck
-
-
 def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu"):
     """(model, TrainConfig, step) of a run directory; EMA weights by default."""
     cfg, ck = read_run(run_dir, TrainConfig, device=device)
-    d = data_preset(cfg.preset).d
-    model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
-    model.load_state_dict(ck["ema" if ema else "model"])
-    return model.to(device).eval().requires_grad_(False), cfg, int(ck["step"])
+    return mlp_from_checkpoint(ck, ema=ema).to(device), cfg, int(ck["step"])

@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from geomem.experiments import store
-from geomem.experiments.executors import make_executor
-from geomem.experiments.sweep import load_spec, run_sweep
-from tests.experiments._sweep_helpers import spec_file
+from geomem.experiments.registry import EXPERIMENTS
+from geomem.runs import store
+from geomem.runs.executors import make_executor
+from geomem.runs.sweep import load_spec, run_sweep
+from tests.runs._sweep_helpers import spec_file
 
 
 def _snapshot(root):
@@ -41,7 +42,7 @@ def test_version_mismatch_is_one_line_and_changes_nothing(tmp_path):
     store.append_row(root, {"run_id": "x", "status": "ok"})
     (root / store.META).write_text(json.dumps({"format": 1, "geomem": "0.0.1"}))
     before = _snapshot(root)
-    spec = load_spec(spec_file(tmp_path / "spec.toml"))
+    spec = load_spec(spec_file(tmp_path / "spec.toml"), EXPERIMENTS)
     with pytest.raises(ValueError, match=r"store written by geomem .* got 'geomem 0\.0\.1") as e:
         run_sweep(spec, root, make_executor("inline"), progress=False)
     assert "\n" not in str(e.value)

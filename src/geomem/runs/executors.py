@@ -77,7 +77,7 @@ class LocalExecutor:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
-            ctx.set_forkserver_preload(["geomem.experiments.registry"])  # import torch once
+            ctx.set_forkserver_preload(["geomem.runs.worker", "torch"])  # import torch once
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=ctx,

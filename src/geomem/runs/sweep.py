@@ -13,6 +13,7 @@ A spec file (TOML)::
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,24 +21,26 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from geomem import _validate
-from geomem.experiments import store
-from geomem.experiments.config import check_fields, config_hash, from_dict, read_table, to_dict
-from geomem.experiments.registry import get_experiment
-from geomem.experiments.worker import Task, execute, failure_row
+from geomem.runs import store
+from geomem.runs.base import Experiment
+from geomem.runs.config import check_fields, config_hash, from_dict, read_table, to_dict
+from geomem.runs.worker import Task, execute, failure_row
 
 SPEC_KEYS = ("experiment", "base", "grid")
 
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """An experiment name, base config fields and a grid of field -> list of values."""
+    """An experiment, base config fields and a grid of field -> list of values."""
 
-    experiment: str
+    experiment: Experiment
     base: dict = field(default_factory=dict)
     grid: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        exp = get_experiment(self.experiment)
+        exp = self.experiment
+        if not isinstance(exp, Experiment):
+            _validate.fail("experiment", "an Experiment (see geomem.experiments.registry)", exp)
         check_fields(exp.config_cls, [k for k in self.base if k != "__null__"], "base")
         check_fields(exp.config_cls, self.grid, "grid")
         for key, values in self.grid.items():
@@ -58,20 +61,24 @@ class SweepResult:
     busy: int = 0
 
 
-def load_spec(path: str | Path) -> SweepSpec:
-    """Read a sweep spec from TOML/JSON; unknown top-level keys fail with one line."""
+def load_spec(path: str | Path, experiments: Mapping[str, Experiment]) -> SweepSpec:
+    """Read a sweep spec from TOML/JSON, its ``experiment = NAME`` looked up in
+    ``experiments`` (name -> Experiment); unknown top-level keys or names fail with one line."""
     table = read_table(path)
     for key in table:
         if key not in SPEC_KEYS:
             _validate.fail(f"{path}: {key}", f"one of the spec keys {', '.join(SPEC_KEYS)}", key)
     if "experiment" not in table:
         _validate.fail(str(path), "an 'experiment = NAME' line", "none")
-    return SweepSpec(table["experiment"], table.get("base", {}), table.get("grid", {}))
+    name = table["experiment"]
+    if not isinstance(name, str) or name not in experiments:
+        _validate.fail("experiment", f"one of {sorted(experiments)}", name)
+    return SweepSpec(experiments[name], table.get("base", {}), table.get("grid", {}))
 
 
 def expand(spec: SweepSpec) -> list[Any]:
     """The resolved configs of the grid's cartesian product (duplicates dropped, order kept)."""
-    cls = get_experiment(spec.experiment).config_cls
+    cls = spec.experiment.config_cls
     keys = list(spec.grid)
     configs = {}
     for combo in itertools.product(*(spec.grid[k] for k in keys)):
@@ -111,7 +118,7 @@ def run_sweep(
     with executor:
         store.create_store(out)
         bar = tqdm(
-            total=len(tasks), desc=f"{spec.experiment} runs", unit="run", disable=not progress
+            total=len(tasks), desc=f"{spec.experiment.name} runs", unit="run", disable=not progress
         )
         for task, row in executor.map(execute, tasks):
             if isinstance(row, BaseException):
@@ -148,7 +155,7 @@ def describe(spec: SweepSpec, out: str | Path) -> dict:
     tasks, skipped = plan(spec, out)
     todo = {t.run_id for t in tasks}
     return {
-        "experiment": spec.experiment,
+        "experiment": spec.experiment.name,
         "store": str(out),
         "grid": spec.grid,
         "runs": [

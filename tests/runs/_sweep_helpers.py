@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from geomem.experiments.store import VOLATILE
+from geomem.runs.store import VOLATILE
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

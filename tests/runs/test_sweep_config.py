@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from geomem.cli import app
-from geomem.experiments import config as C
 from geomem.experiments.spectrum import SpectrumConfig
-from tests.experiments._sweep_helpers import env
+from geomem.runs import config as C
+from tests.runs._sweep_helpers import env
 
 CFGS = [
     SpectrumConfig(noise_var=(1e-3, 0.5), n_train=7, seed=3),
@@ -88,8 +88,8 @@ def test_hash_stable_across_processes_and_core_imports_without_extras():
     """A fresh process (other hash seed, no dask/pandas/tomli-w) gives the same hash."""
     code = (
         "import sys; sys.modules.update(distributed=None, dask=None, pandas=None, tomli_w=None);"
-        "import geomem.cli, geomem.experiments.sweep, geomem.experiments.report;"
-        "from geomem.experiments.config import config_hash, dumps_toml;"
+        "import geomem.cli, geomem.runs.sweep, geomem.runs.report;"
+        "from geomem.runs.config import config_hash, dumps_toml;"
         "from geomem.experiments.spectrum import SpectrumConfig as S;"
         "print(config_hash(S(noise_var=(1e-3, 0.5), n_train=7, seed=3)));"
         "print(dumps_toml({'a': [1, 2]}))"

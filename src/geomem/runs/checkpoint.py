@@ -1,5 +1,9 @@
-"""Checkpoints: a dict of tensors and plain types (no pickled classes), written atomically and
-read with ``torch.load(weights_only=True)``."""
+"""Checkpoints and run directories: a checkpoint is a dict of tensors and plain types (no
+pickled classes), written atomically and read with ``torch.load(weights_only=True)``; a training
+run directory holds ``config.json`` and ``checkpoint.pt``.
+
+This is the one reader of run directories: ``geomem.train`` writes them, ``geomem.scores``
+reads them from here (so scores never import train)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from geomem import _validate
 from geomem.io import atomic_path
 
 FORMAT = "geomem-checkpoint-v1"
+CHECKPOINT = "checkpoint.pt"  # the newest checkpoint of a run directory
 KEYS = ("format", "version", "config", "step", "model", "ema", "optimizer", "rng", "losses")
 
 
@@ -61,3 +66,22 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     if missing:
         _validate.fail("checkpoint", f"keys {list(KEYS)}", f"{path} missing {missing}")
     return obj
+
+
+def read_checkpoint(run_dir: str | Path, *, device: str = "cpu") -> dict:
+    """The checkpoint dict of a training run directory (``run_dir/checkpoint.pt``)."""
+    path = Path(run_dir) / CHECKPOINT
+    if not path.is_file():
+        _validate.fail("model", "a training run directory holding checkpoint.pt", str(run_dir))
+    return load_checkpoint(path, map_location=device)
+
+
+def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu"):
+    """(config, checkpoint dict) of a run directory, the config read as ``config_cls`` (a
+    class with ``from_json``)."""
+    ck = read_checkpoint(run_dir, device=device)
+    try:
+        cfg = config_cls.from_json({**ck["config"], "device": device})
+    except (ValueError, TypeError) as exc:
+        _validate.fail("checkpoint", f"a {config_cls.__name__} of this geomem version", f"{exc}")
+    return cfg, ck

@@ -14,16 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from geomem import io
-from geomem.experiments import store
-from geomem.experiments.config import from_dict, to_dict
+from geomem.runs import store
+from geomem.runs.base import Experiment
+from geomem.runs.config import from_dict, to_dict
 
 
 @dataclass(frozen=True)
 class Task:
-    """One run to do: which experiment, its resolved config (as data) and where to put it."""
+    """One run to do: which experiment, its resolved config (as data) and where to put it.
+
+    The Experiment travels with the task (pickled by reference to its module), so a worker
+    process needs no registry."""
 
     root: str
-    experiment: str
+    experiment: Experiment
     config: dict
     run_id: str
     config_hash: str
@@ -53,9 +57,7 @@ def failure_row(task: Task, error: str) -> dict:
 
 
 def _attempts(task: Task, rdir) -> dict:
-    from geomem.experiments.registry import get_experiment
-
-    exp = get_experiment(task.experiment)
+    exp = task.experiment
     start, error = time.time(), ""
     for attempt in range(1, task.retries + 2):
         t0 = time.perf_counter()
@@ -77,7 +79,7 @@ def _run_once(exp, task: Task, rdir) -> dict:
     io.write_json(
         rdir / "config.json",
         {
-            "experiment": task.experiment,
+            "experiment": exp.name,
             "run_id": task.run_id,
             "config_hash": task.config_hash,
             "config": to_dict(config),
@@ -94,7 +96,7 @@ def _row(
     return {
         "run_id": task.run_id,
         "config_hash": task.config_hash,
-        "experiment": task.experiment,
+        "experiment": task.experiment.name,
         "status": status,
         "error": error,
         "config": task.config,

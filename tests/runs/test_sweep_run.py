@@ -14,17 +14,18 @@ import numpy as np
 import pytest
 
 from geomem.cli import main
-from geomem.experiments import store
-from geomem.experiments.executors import DaskExecutor, InlineExecutor, make_executor
-from geomem.experiments.report import write_report
-from geomem.experiments.sweep import expand, load_spec, run_sweep
-from tests.experiments._sweep_helpers import env, geomem_cmd, raw_lines, spec_file, stable
+from geomem.experiments.registry import EXPERIMENTS
+from geomem.runs import store
+from geomem.runs.executors import DaskExecutor, InlineExecutor, make_executor
+from geomem.runs.report import write_report
+from geomem.runs.sweep import expand, load_spec, run_sweep
+from tests.runs._sweep_helpers import env, geomem_cmd, raw_lines, spec_file, stable
 
 FAILING = 'points = ["train", "no-such-file.npy"]'  # the second raises when the run loads it
 
 
 def _sweep(tmp_path, executor, name, **kw):
-    spec = load_spec(spec_file(tmp_path / "spec.toml", grid=FAILING))
+    spec = load_spec(spec_file(tmp_path / "spec.toml", grid=FAILING), EXPERIMENTS)
     res = run_sweep(spec, tmp_path / name, executor, progress=False, **kw)
     return res, raw_lines(tmp_path / name)
 
@@ -112,7 +113,7 @@ def test_sigkill_midway_then_restart_runs_each_once(tmp_path):
     time.sleep(1.5)  # orphaned pool workers notice and exit (exit_with_parent)
     done = len(raw_lines(out))
     assert 1 <= done < n, "the kill should land mid-sweep"
-    res = run_sweep(load_spec(spec), out, make_executor("inline"), progress=False)
+    res = run_sweep(load_spec(spec, EXPERIMENTS), out, make_executor("inline"), progress=False)
     assert (res.skipped, res.ok, res.busy) == (done, n - done, 0)
     rows = raw_lines(out)
     assert sorted(Counter(r["run_id"] for r in rows).values()) == [1] * n
@@ -141,9 +142,9 @@ def test_two_concurrent_sweeps_share_a_store(tmp_path):
 
 
 def _ids(spec):
-    from geomem.experiments.config import config_hash
+    from geomem.runs.config import config_hash
 
-    return [config_hash(c)[:16] for c in expand(load_spec(spec))]
+    return [config_hash(c)[:16] for c in expand(load_spec(spec, EXPERIMENTS))]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +168,7 @@ def test_bad_spec_is_one_line_and_writes_nothing(tmp_path, capsys, body, where):
 
 
 def test_executor_that_cannot_start_leaves_store_untouched(tmp_path, monkeypatch):
-    spec = load_spec(spec_file(tmp_path / "spec.toml"))
+    spec = load_spec(spec_file(tmp_path / "spec.toml"), EXPERIMENTS)
     with pytest.raises(ValueError, match="--scheduler: expected a Dask scheduler at tcp"):
         pytest.importorskip("distributed")
         run_sweep(
@@ -185,6 +186,6 @@ def test_rows_written_where_the_driver_cannot_see_them_are_an_error(tmp_path):
             for t in tasks:
                 yield t, fn(dataclasses.replace(t, root=str(tmp_path / "worker-disk")))
 
-    spec = load_spec(spec_file(tmp_path / "spec.toml"))
+    spec = load_spec(spec_file(tmp_path / "spec.toml"), EXPERIMENTS)
     with pytest.raises(OSError, match="file system every worker sees"):
         run_sweep(spec, tmp_path / "s", Elsewhere(), progress=False)

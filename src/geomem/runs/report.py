@@ -1,0 +1,93 @@
+"""One static HTML page for a results store: summary tables and every figure the runs made.
+
+The page uses relative links only (``runs/<id>/<name>.png``), so it works from the file system
+and keeps working when the store directory is copied elsewhere. Written through the one page
+writer, ``geomem.plots.page``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geomem.plots.page import (
+    esc,
+    figure_html,
+    fmt,
+    gallery_html,
+    link,
+    page_html,
+    table_html,
+    write_html,
+)
+from geomem.runs import store
+from geomem.runs.sweep import grid_fields
+
+
+def write_report(root: str | Path, out: str | Path | None = None) -> Path:
+    """Write ``root/report.html`` (or ``out``, which must lie in ``root``); return its path."""
+    root = Path(root)
+    store.check_store(root)
+    if not (root / store.RESULTS).exists():
+        raise ValueError(f"{root}: expected a results store with {store.RESULTS}, got none")
+    rows = sorted(store.read_rows(root), key=lambda r: (r.get("experiment", ""), r["run_id"]))
+    out = Path(out) if out is not None else root / "report.html"
+    return write_html(out, render(root, rows))
+
+
+def render(root: Path, rows: list[dict]) -> str:
+    """The HTML text of the report for ``rows`` of the store at ``root``."""
+    parts = [_counts(rows)]
+    for exp in sorted({r.get("experiment", "") for r in rows}):
+        sub = [r for r in rows if r.get("experiment", "") == exp]
+        axes = grid_fields(sub)
+        sub.sort(key=lambda r, axes=axes: [_order(r["config"].get(a)) for a in axes])
+        parts += [f"<h2>{esc(exp)}</h2>", _table(sub), _figures(root, sub)]
+    return page_html(f"geomem results: {root.name}", parts)
+
+
+def _counts(rows: list[dict]) -> str:
+    ok = sum(r["status"] == "ok" for r in rows)
+    return f"<p>{len(rows)} runs: {ok} ok, {len(rows) - ok} failed.</p>"
+
+
+def _table(rows: list[dict]) -> str:
+    axes = grid_fields(rows)
+    metrics = _scalar_metrics(rows)
+    head = ["run", "status", *axes, *metrics, "seconds", "error"]
+    body = [
+        [
+            link(f"runs/{r['run_id']}/config.json", r["run_id"]),
+            r["status"],
+            *(r.get("config", {}).get(a) for a in axes),
+            *(r.get("metrics", {}).get(m) for m in metrics),
+            r.get("timing", {}).get("seconds"),
+            r.get("error", ""),
+        ]
+        for r in rows
+    ]
+    return table_html(head, body, row_classes=[r["status"] for r in rows])
+
+
+def _figures(root: Path, rows: list[dict]) -> str:
+    axes = grid_fields(rows)
+    out = []
+    for r in rows:
+        for png in sorted(store.run_dir(root, r["run_id"]).glob("*.png")):
+            src = png.relative_to(root).as_posix()
+            label = ", ".join(f"{a}={fmt(r['config'].get(a))}" for a in axes) or r["run_id"]
+            caption = f"{esc(label)}<br>{esc(png.name)}"
+            out.append(figure_html(src, caption, href=src, alt=png.name))
+    return gallery_html(out)
+
+
+def _scalar_metrics(rows: list[dict]) -> list[str]:
+    names: dict[str, None] = {}
+    for r in rows:
+        for k, v in r.get("metrics", {}).items():
+            if isinstance(v, int | float | str | bool):
+                names.setdefault(k)
+    return list(names)
+
+
+def _order(v) -> tuple:
+    return (0, v, "") if isinstance(v, int | float) else (1, 0, repr(v))
