@@ -103,3 +103,29 @@ def test_float32_state_runs_and_stays_close():
     b = sample(gaussian(), 8, c32, generator=torch.Generator(), x_init=y0)
     assert b.dtype == torch.float32
     assert float((a - b.double()).norm() / a.norm()) < 1e-5
+
+
+def test_heun_with_denoise_is_edm_algorithm_1():
+    # EDM Alg. 1 (no churn) written with the denoiser D(x; t), N = steps + 1 levels then t_N = 0
+    m, steps, rho = flat(), 9, 7.0
+    U, lam = torch.as_tensor(m.basis()), torch.as_tensor(m.direction_stds() ** 2)
+
+    def D(x, t):
+        return ((x @ U) * (lam / (lam + t**2))) @ U.T
+
+    N = steps + 1
+    t = [
+        (SMAX ** (1 / rho) + i / (N - 1) * (SMIN ** (1 / rho) - SMAX ** (1 / rho))) ** rho
+        for i in range(N)
+    ] + [0.0]
+    x = y0 = _start(8, seed=7)
+    for i in range(N):
+        d = (x - D(x, t[i])) / t[i]
+        x_next = x + (t[i + 1] - t[i]) * d
+        if t[i + 1] != 0:
+            d2 = (x_next - D(x_next, t[i + 1])) / t[i + 1]
+            x_next = x + (t[i + 1] - t[i]) * (0.5 * d + 0.5 * d2)
+        x = x_next
+    config = SamplerConfig("heun", steps=steps, sigma_min=SMIN, sigma_max=SMAX, rho=rho)
+    ours = sample(gaussian(), 8, config, generator=torch.Generator(), x_init=y0, progress=True)
+    assert torch.allclose(ours, x, rtol=1e-10, atol=1e-12)

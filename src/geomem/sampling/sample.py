@@ -15,8 +15,6 @@ from geomem.sampling.sde import noise_like
 from geomem.sampling.ve import time_of_sigma
 from geomem.scores.base import Score
 
-_METHOD = {"heun": "heun", "sde": "sde"}
-
 
 def sample(
     score: Score,
@@ -75,8 +73,8 @@ def sample(
         for start in starts:
             B = min(config.batch_size, n_samples - start)
             x0 = None if x_init is None else x_init[start : start + B]
-            shape = torch.empty((B, score.d), dtype=dtype, device=device)
-            out.append(_batch(score, config, grid, shape, x0, generator, bar.update))
+            like = torch.empty((B, score.d), dtype=dtype, device=device)
+            out.append(_batch(score, config, grid, like, x0, generator, bar.update))
     return torch.cat(out)
 
 
@@ -85,9 +83,7 @@ def _batch(score, config, grid, like, x0, generator, callback) -> torch.Tensor:
         _, alpha_T = time_of_sigma(score, float(grid[0]))
         y = float(grid[0]) * noise_like(like, generator) if x0 is None else x0 / alpha_T
         sigmas = torch.cat([grid, torch.zeros(1, dtype=grid.dtype)]) if config.denoise else grid
-        return integrate(
-            score, y, sigmas, _METHOD[config.sampler], generator=generator, callback=callback
-        )
+        return integrate(score, y, sigmas, config.sampler, generator=generator, callback=callback)
     sigma_T = float(score.schedule.sigma(np.float64(grid[0])))
     x = sigma_T * noise_like(like, generator) if x0 is None else x0
     x = integrate_discrete(
