@@ -53,7 +53,7 @@ class SpectrumConfig:
             preset(self.preset)  # raises for unknown names
             _validate.positive_int("n_train", self.n_train)
         if self.model not in ("exact", "population"):
-            _check_run_dir(self)
+            check_run_dir(self)
         if self.model == "population" and self.preset is None:
             _validate.fail(
                 "model",
@@ -66,13 +66,13 @@ class SpectrumConfig:
         get_schedule(self.schedule)
 
 
-def _check_run_dir(cfg: SpectrumConfig) -> None:
-    # a trained network (`geomem train` run directory): its data must be the N points queried
-    run = Path(cfg.model)
+def check_run_dir(cfg) -> None:
+    """Fail unless ``cfg.model`` is a `geomem train` run directory trained on the config's data
+    (same preset, N, seed and schedule)."""
+    model = cfg.model
+    run = Path(model)
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
-        _validate.fail(
-            "model", "'exact', 'population' or a `geomem train` run directory", cfg.model
-        )
+        _validate.fail("model", "'exact', 'population' or a `geomem train` run directory", model)
     tcfg = json.loads((run / "config.json").read_text())
     mine = {
         "preset": cfg.preset,
@@ -83,19 +83,23 @@ def _check_run_dir(cfg: SpectrumConfig) -> None:
     diff = {k: tcfg.get(k) for k, v in mine.items() if tcfg.get(k) != v}
     if diff:
         _validate.fail(
-            "model", f"a run trained on the queried data {mine}", f"{cfg.model} trained with {diff}"
+            "model", f"a run trained on the queried data {mine}", f"{model} trained with {diff}"
         )
 
 
-def _training_set(cfg: SpectrumConfig) -> tuple[np.ndarray, LinearManifold | None]:
+def training_data(cfg) -> tuple[np.ndarray, LinearManifold | None]:
+    """(X (N, d), manifold or None) of a config with preset / data_file / n_train / seed:
+    the preset's sample drawn with default_rng([seed, 0]), or the data file."""
     if cfg.data_file is not None:
         return load_array(cfg.data_file, name="data"), None
     manifold = preset(cfg.preset)
     return manifold.sample(cfg.n_train, np.random.default_rng([cfg.seed, 0])), manifold
 
 
-def build_score(cfg: SpectrumConfig, X: np.ndarray, manifold: LinearManifold | None):
-    """The exact empirical score of X, or the population reference of the preset."""
+def build_score(cfg, X: np.ndarray, manifold: LinearManifold | None):
+    """The exact empirical score of X, the population reference of the preset, or a trained
+    run's network, for a config with model / schedule / seed / population_n / chunk_size /
+    device fields (SpectrumConfig, SampleConfig)."""
     sched = get_schedule(cfg.schedule)
     kw = {"chunk_size": cfg.chunk_size, "device": cfg.device}
     if cfg.model == "exact":
@@ -108,7 +112,7 @@ def build_score(cfg: SpectrumConfig, X: np.ndarray, manifold: LinearManifold | N
 
 def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, NoiseScan]:
     """Run a spectrum measurement; returns the JSON-ready result and the scan."""
-    X, manifold = _training_set(cfg)
+    X, manifold = training_data(cfg)
     d = X.shape[1]
     kind, path = (cfg.points, None) if cfg.points in POINT_KINDS else ("file", cfg.points)
     queries = query_points(
