@@ -45,7 +45,7 @@ def nearest_neighbors(
     *,
     basis=None,
     exclude_self: bool = False,
-    chunk_size: int = 8192,
+    chunk_size: int = 4096,
     query_chunk: int = 1024,
     dtype: torch.dtype | str = torch.float32,
     device: str | torch.device = "cpu",
@@ -116,23 +116,31 @@ def _stream(q, X, k, mu, U, exclude_self, chunk_size, query_chunk):
     best_d = torch.full((M, k), math.inf, dtype=q.dtype, device=q.device)
     best_i = torch.full((M, k), -1, dtype=torch.int64, device=q.device)
     for start in range(0, N, chunk_size):
-        stop = min(start + chunk_size, N)
-        x = chunk(X, start, stop, q.dtype, q.device, "train").sub_(mu)
+        x = chunk(X, start, min(start + chunk_size, N), q.dtype, q.device, "train").sub_(mu)
         x = x if U is None else x @ U
         x2 = (x * x).sum(1)
         for qs in range(0, M, query_chunk):
-            qe = min(qs + query_chunk, M)
-            D = torch.addmm(x2[None, :], q[qs:qe], x.T, alpha=-2.0).add_(q2[qs:qe, None])
-            D.clamp_(min=0.0)  # ||q||^2 - 2 q.x + ||x||^2 can dip below 0 by cancellation
-            if exclude_self:
-                _mask_self(D, qs, qe, start, stop)
-            # top-k of [current best, chunk]: the chunk's own top-k first, then a 2k merge
-            vals, pos = torch.topk(D, min(k, stop - start), dim=1, largest=False)
-            cand_d = torch.cat([best_d[qs:qe], vals], 1)
-            cand_i = torch.cat([best_i[qs:qe], pos + start], 1)
-            vals, pos = torch.topk(cand_d, k, dim=1, largest=False)
-            best_d[qs:qe], best_i[qs:qe] = vals, cand_i.gather(1, pos)
+            b = slice(qs, min(qs + query_chunk, M))
+            offset = qs if exclude_self else None
+            _update(q[b], q2[b], x, x2, best_d[b], best_i[b], start, offset)
+        del x, x2  # one chunk alive at a time: free it before the next is read
     return best_d, best_i
+
+
+def _update(q, q2, x, x2, best_d, best_i, start, self_offset):
+    """Merge one (queries x chunk) block of squared distances into the running top-k (views)."""
+    k = best_d.shape[1]
+    D = torch.addmm(x2[None, :], q, x.T, alpha=-2.0).add_(q2[:, None])
+    D.clamp_(min=0.0)  # ||q||^2 - 2 q.x + ||x||^2 can dip below 0 by cancellation
+    if self_offset is not None:
+        _mask_self(D, self_offset, self_offset + q.shape[0], start, start + x.shape[0])
+    # top-k of [current best, chunk]: the chunk's own top-k first, then a 2k merge
+    vals, pos = torch.topk(D, min(k, D.shape[1]), dim=1, largest=False)
+    del D
+    cand_d, cand_i = torch.cat([best_d, vals], 1), torch.cat([best_i, pos + start], 1)
+    vals, pos = torch.topk(cand_d, k, dim=1, largest=False)
+    best_d.copy_(vals)
+    best_i.copy_(cand_i.gather(1, pos))
 
 
 def _mask_self(D, qs, qe, start, stop):
@@ -170,7 +178,7 @@ def chunk(X, start: int, stop: int, dtype, device, name: str) -> torch.Tensor:
     return c
 
 
-def check_finite(X, name: str, chunk_size: int = 8192) -> None:
+def check_finite(X, name: str, chunk_size: int = 4096) -> None:
     """Fail unless every entry of ``X`` is finite, reading it ``chunk_size`` rows at a time."""
     for start in range(0, X.shape[0], chunk_size):
         chunk(X, start, min(start + chunk_size, X.shape[0]), torch.float64, "cpu", name)

@@ -48,7 +48,7 @@ def copy_table(
     carlini_threshold: float = 1.0,
     delta_m: float | None = None,
     delta_s: float | None = None,
-    chunk_size: int = 8192,
+    chunk_size: int = 4096,
     dtype: torch.dtype | str = torch.float32,
     device: str = "cpu",
 ) -> CopyTable:
