@@ -30,7 +30,7 @@ def copies(
     delta_s: float = typer.Option(
         None, "--delta-s", help="Spurious if nearest other sample <= this."
     ),
-    chunk_size: int = typer.Option(8192, "--chunk-size", help="Training rows per streamed chunk."),
+    chunk_size: int = typer.Option(4096, "--chunk-size", help="Training rows per streamed chunk."),
     dtype: str = typer.Option("float32", "--dtype", help="float32 | float64 (search only)."),
 ):
     """Nearest training points of each sample; ratio test, Carlini et al., per-block copies."""
