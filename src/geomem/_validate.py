@@ -46,8 +46,12 @@ def positive_list(name: str, values: Sequence[float]) -> tuple[float, ...]:
     return tuple(positive(name, v) for v in values)
 
 
-def matrix(name: str, X: object, d: int | None = None) -> np.ndarray:
-    """Return ``X`` as a finite float array of shape (n, d) with n >= 1."""
+def matrix(name: str, X: object, d: int | None = None, finite: bool = True) -> np.ndarray:
+    """Return ``X`` as a finite float array of shape (n, d) with n >= 1.
+
+    ``finite=False`` skips the finiteness check (it reads every entry; callers that stream a
+    memory-mapped array check chunk by chunk instead).
+    """
     arr = np.asarray(X)
     if arr.dtype.kind not in "fiu":
         fail(name, "a real numeric array", f"dtype {arr.dtype}", TypeError)
@@ -57,6 +61,6 @@ def matrix(name: str, X: object, d: int | None = None) -> np.ndarray:
         fail(name, "at least one row (N >= 1)", f"shape {arr.shape}")
     if d is not None and arr.shape[1] != d:
         fail(name, f"{d} columns (d = {d})", f"shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if finite and not np.all(np.isfinite(arr)):
         fail(name, "finite values", f"{int(np.sum(~np.isfinite(arr)))} NaN/inf entries")
     return arr

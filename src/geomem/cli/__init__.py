@@ -9,6 +9,7 @@ import sys
 
 import typer
 
+from geomem.cli import copies as _copies
 from geomem.cli import demo as _demo
 from geomem.cli import experiment as _experiment
 from geomem.cli import phase as _phase
@@ -31,6 +32,7 @@ app.command("train")(_train.train)
 app.add_typer(_experiment.app, name="experiment")
 app.command("sweep")(_sweep.sweep)
 app.command("report")(_sweep.report)
+app.command("copies")(_copies.copies)
 
 
 def main(argv: list[str] | None = None) -> None:

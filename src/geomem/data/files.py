@@ -14,13 +14,27 @@ def load_array(path: str | Path, name: str = "data", d: int | None = None) -> np
 
     An ``.npz`` must hold one array, or an array called ``X``.
     """
+    return _validate.matrix(name, _read(path, name), d).astype(np.float64)
+
+
+def open_array(path: str | Path, name: str = "data", d: int | None = None) -> np.ndarray:
+    """Open an (N, d) real array without copying it: a read-only memmap for ``.npy``.
+
+    ``.npz`` members cannot be memory-mapped and are loaded. Shape and dtype are checked here;
+    finiteness is not (that would read the whole file): stream it chunk by chunk, as
+    :func:`geomem.memorization.nearest_neighbors` does.
+    """
+    return _validate.matrix(name, _read(path, name, mmap_mode="r"), d, finite=False)
+
+
+def _read(path: str | Path, name: str, mmap_mode: str | None = None) -> np.ndarray:
     path = Path(path)
     if path.suffix not in (".npy", ".npz"):
         _validate.fail(name, "a .npy or .npz file", str(path))
     if not path.is_file():
         _validate.fail(name, "an existing readable file", str(path))
     try:
-        loaded = np.load(path, allow_pickle=False)
+        loaded = np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
     except Exception as exc:  # numpy raises several kinds for corrupt files
         _validate.fail(name, "a readable .npy/.npz file", f"{path} ({type(exc).__name__}: {exc})")
     if isinstance(loaded, np.lib.npyio.NpzFile):
@@ -36,4 +50,4 @@ def load_array(path: str | Path, name: str = "data", d: int | None = None) -> np
                 )
     else:
         arr = loaded
-    return _validate.matrix(name, arr, d).astype(np.float64)
+    return arr

@@ -1,0 +1,88 @@
+"""`geomem copies`: copies among generated samples against a training set (SCIENCE.md §9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+
+from geomem import _validate, io
+from geomem.data import preset
+from geomem.data.files import load_array, open_array
+from geomem.memorization import copy_table
+from geomem.memorization.neighbors import check_finite
+
+
+def copies(
+    samples: str = typer.Option(..., "--samples", help="Generated samples .npy/.npz (M, d)."),
+    train: str = typer.Option(..., "--train", help="Training set .npy/.npz (N, d), memory-mapped."),
+    out: Path = typer.Option(..., "--out", help="Output JSON; per-sample arrays: OUT.arrays.npz."),
+    blocks: str = typer.Option(
+        None, "--blocks", help="Preset whose block bases give per-block copies."
+    ),
+    k: int = typer.Option(None, "--k", help="Neighbours per sample (default min(N, carlini n))."),
+    threshold: float = typer.Option(1 / 3, "--threshold", help="Ratio test: copy if d1/d2 < this."),
+    carlini_n: int = typer.Option(50, "--carlini-n", help="Carlini et al.: neighbourhood size n."),
+    delta_m: float = typer.Option(
+        None, "--delta-m", help="Memorized if d1 <= this (with --delta-s)."
+    ),
+    delta_s: float = typer.Option(
+        None, "--delta-s", help="Spurious if nearest other sample <= this."
+    ),
+    chunk_size: int = typer.Option(4096, "--chunk-size", help="Training rows per streamed chunk."),
+    dtype: str = typer.Option("float32", "--dtype", help="float32 | float64 (search only)."),
+):
+    """Nearest training points of each sample; ratio test, Carlini et al., per-block copies."""
+    S = load_array(samples, name="--samples")
+    X = open_array(train, name="--train", d=S.shape[1])
+    N = X.shape[0]
+    if k is not None and not 2 <= k <= N:
+        _validate.fail("--k", f"an integer in [2, N = {N}]", k)
+    if k is None and N < 2:
+        _validate.fail("--train", "at least 2 rows (k >= 2 neighbours)", f"shape {X.shape}")
+    if not 0 < threshold < 1:
+        _validate.fail("--threshold", "a number in (0, 1)", threshold)
+    if dtype not in ("float32", "float64"):
+        _validate.fail("--dtype", "float32 or float64", dtype)
+    bases, names = _blocks(blocks, S.shape[1])
+    check_finite(X, "--train", _validate.positive_int("--chunk-size", chunk_size))
+    table = copy_table(
+        S,
+        X,
+        bases=bases,
+        block_names=names,
+        k=k,
+        threshold=threshold,
+        carlini_n=carlini_n,
+        delta_m=delta_m,
+        delta_s=delta_s,
+        chunk_size=chunk_size,
+        dtype=dtype,
+    )
+    with io.atomic_path(str(out) + ".arrays.npz") as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **table.arrays)
+    io.write_json(out, table.to_json())
+    typer.echo(_summary(out, table.summary))
+
+
+def _blocks(name: str | None, d: int):
+    if name is None:
+        return None, None
+    manifold = preset(name)
+    if manifold.d != d:
+        _validate.fail(
+            "--blocks", f"a preset with d = {d} like the samples", f"{name} (d = {manifold.d})"
+        )
+    return manifold.block_bases(), manifold.block_labels()
+
+
+def _summary(out: Path, s: dict) -> str:
+    crit = s["criteria"]
+    text = f"wrote {out}: {s['n_samples']} samples vs N = {s['N']}, copies (d1/d2 < "
+    text += f"{crit['ratio']['threshold']:.3g}) {crit['ratio']['fraction']:.1%}"
+    if crit["carlini"]["fraction"] is not None:
+        text += f", Carlini {crit['carlini']['fraction']:.1%}"
+    if s["blocks"]:
+        text += ", per block " + " / ".join(f"{b['fraction']:.1%}" for b in s["blocks"])
+    return text

@@ -1,0 +1,228 @@
+"""Exact k nearest training points of each query, streamed over the training set (SCIENCE.md §9).
+
+Per chunk of training points x_j: ||q - x_j||^2 = ||q||^2 - 2 q.x_j + ||x_j||^2 (one matmul;
+all points are first shifted by the queries' mean, which leaves distances unchanged and keeps
+this expanded form accurate far from the origin), negatives clamped to 0, and a running top-k
+over [current best, chunk] (torch.topk). The final k distances are then recomputed exactly
+in float64 from the selected rows, which removes the cancellation error of the expanded form.
+Memory is flat in N: one chunk of training
+points and one (queries x chunk) block of distances at a time; a numpy memmap is read chunk
+by chunk and never copied whole.
+
+Distances are reported as ||q - x|| / sqrt(d) (sqrt(m) after a projection on an (d, m) basis),
+the convention of Gu et al. 2023's ``mem_ratio.py``; ratios d1/d2 do not depend on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from geomem import _validate
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+@dataclass(frozen=True)
+class Neighbors:
+    """The k nearest training points of each query, nearest first."""
+
+    distance: np.ndarray  # (M, k) float64, ||q - x|| / sqrt(d), ascending along each row
+    index: np.ndarray  # (M, k) int64, rows of the training set
+
+    @property
+    def k(self) -> int:
+        return self.index.shape[1]
+
+
+def nearest_neighbors(
+    queries,
+    train,
+    k: int = 2,
+    *,
+    basis=None,
+    exclude_self: bool = False,
+    chunk_size: int = 4096,
+    query_chunk: int = 1024,
+    dtype: torch.dtype | str = torch.float32,
+    device: str | torch.device = "cpu",
+) -> Neighbors:
+    """Exact top-k nearest neighbours of ``queries`` among ``train``, streamed in chunks.
+
+    Parameters
+    ----------
+    queries : array or tensor (M, d)
+        Query points (e.g. generated samples); held in memory.
+    train : array, memmap or tensor (N, d)
+        Training set; read ``chunk_size`` rows at a time (a memmap is never copied whole).
+    k : int
+        Number of neighbours, 2 <= k <= N (N - 1 with ``exclude_self``).
+    basis : array (d, m), optional
+        Orthonormal columns U; distances are then between projections U^T q and U^T x and
+        divided by sqrt(m) instead of sqrt(d).
+    exclude_self : bool
+        The queries are the training set itself (M = N): query i never returns row i.
+        Duplicated rows still find each other.
+    chunk_size, query_chunk : int
+        Training rows per chunk and queries per distance block (memory ~ query_chunk x
+        chunk_size + chunk_size x d numbers).
+    dtype : torch.float32 | torch.float64 | "float32" | "float64"
+        Dtype of the streamed search. The reported distances are always recomputed in float64;
+        float32 can only change which of two near-tied points is selected.
+    device : str or torch.device
+
+    Returns
+    -------
+    Neighbors
+        ``distance`` (M, k) float64, L2 distance / sqrt(d), ascending (ties: lower index
+        first); ``index`` (M, k) int64.
+    """
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        _validate.fail("k", "an integer >= 2", k, TypeError)
+    if k < 2:
+        _validate.fail("k", "an integer >= 2", k)
+    args = (basis, exclude_self, chunk_size, query_chunk, dtype, device)
+    return _nearest(queries, train, int(k), *args)
+
+
+def _nearest(queries, train, k, basis, exclude_self, chunk_size, query_chunk, dtype, device):
+    Q = _queries(queries)
+    X = _train(train, Q.shape[1])
+    U = None if basis is None else check_basis("basis", basis, Q.shape[1])
+    M, N = Q.shape[0], X.shape[0]
+    if exclude_self and M != N:
+        _validate.fail("exclude_self", f"queries with as many rows as train (N = {N})", f"M = {M}")
+    k_max = N - 1 if exclude_self else N
+    if not 1 <= k <= k_max:
+        _validate.fail("k", f"an integer in [2, {k_max}] (at most the number of candidates)", k)
+    chunk_size = _validate.positive_int("chunk_size", chunk_size)
+    query_chunk = _validate.positive_int("query_chunk", query_chunk)
+    dtype = _dtype(dtype)
+    device = torch.device(device)
+    mu = Q.mean(0)  # distances are shift-invariant; centring keeps the expanded form accurate
+    q = torch.as_tensor((Q - mu) if U is None else (Q - mu) @ U, dtype=dtype, device=device)
+    mu_t = torch.as_tensor(mu, dtype=dtype, device=device)
+    U_t = None if U is None else torch.as_tensor(U, dtype=dtype, device=device)
+    _, best_i = _stream(q, X, k, mu_t, U_t, exclude_self, chunk_size, query_chunk)
+    return _exact(Q, X, best_i.cpu().numpy(), U, query_chunk)
+
+
+def _stream(q, X, k, mu, U, exclude_self, chunk_size, query_chunk):
+    M, N = q.shape[0], X.shape[0]
+    q2 = (q * q).sum(1)
+    best_d = torch.full((M, k), math.inf, dtype=q.dtype, device=q.device)
+    best_i = torch.full((M, k), -1, dtype=torch.int64, device=q.device)
+    for start in range(0, N, chunk_size):
+        x = chunk(X, start, min(start + chunk_size, N), q.dtype, q.device, "train").sub_(mu)
+        x = x if U is None else x @ U
+        x2 = (x * x).sum(1)
+        for qs in range(0, M, query_chunk):
+            b = slice(qs, min(qs + query_chunk, M))
+            offset = qs if exclude_self else None
+            _update(q[b], q2[b], x, x2, best_d[b], best_i[b], start, offset)
+        del x, x2  # one chunk alive at a time: free it before the next is read
+    return best_d, best_i
+
+
+def _update(q, q2, x, x2, best_d, best_i, start, self_offset):
+    """Merge one (queries x chunk) block of squared distances into the running top-k (views)."""
+    k = best_d.shape[1]
+    D = torch.addmm(x2[None, :], q, x.T, alpha=-2.0).add_(q2[:, None])
+    D.clamp_(min=0.0)  # ||q||^2 - 2 q.x + ||x||^2 can dip below 0 by cancellation
+    if self_offset is not None:
+        _mask_self(D, self_offset, self_offset + q.shape[0], start, start + x.shape[0])
+    # top-k of [current best, chunk]: the chunk's own top-k first, then a 2k merge
+    vals, pos = torch.topk(D, min(k, D.shape[1]), dim=1, largest=False)
+    del D
+    cand_d, cand_i = torch.cat([best_d, vals], 1), torch.cat([best_i, pos + start], 1)
+    vals, pos = torch.topk(cand_d, k, dim=1, largest=False)
+    best_d.copy_(vals)
+    best_i.copy_(cand_i.gather(1, pos))
+
+
+def _mask_self(D, qs, qe, start, stop):
+    lo, hi = max(qs, start), min(qe, stop)
+    if lo < hi:
+        i = torch.arange(lo, hi, device=D.device)
+        D[i - qs, i - start] = math.inf
+
+
+def _exact(Q, X, idx, U, query_chunk):
+    M, k = idx.shape
+    m = Q.shape[1] if U is None else U.shape[1]
+    dist = np.empty((M, k))
+    rows = max(1, query_chunk // k)  # gather at most ~query_chunk training rows at a time
+    for s in range(0, M, rows):
+        e = min(s + rows, M)
+        x = gather_rows(X, idx[s:e].ravel()).reshape(e - s, k, -1)
+        diff = x - Q[s:e, None, :]
+        if U is not None:
+            diff = diff @ U
+        dist[s:e] = np.sqrt(np.einsum("mkd,mkd->mk", diff, diff)) / math.sqrt(m)
+    order = np.lexsort((idx, dist), axis=1)  # by distance, ties by index
+    return Neighbors(np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1))
+
+
+def chunk(X, start: int, stop: int, dtype, device, name: str) -> torch.Tensor:
+    """Rows ``start:stop`` of an array, memmap or tensor as a tensor; fails on NaN/inf."""
+    c = X[start:stop]
+    if isinstance(c, torch.Tensor):
+        c = c.detach().to(device=device, dtype=dtype, copy=True)  # callers modify it in place
+    else:  # copies this chunk only (a memmap slice is read from disk here)
+        c = torch.from_numpy(np.array(c, dtype=_NP[dtype])).to(device)
+    if not bool(torch.isfinite(c).all()):
+        _validate.fail(name, "finite values", f"NaN/inf in rows {start}..{stop - 1}")
+    return c
+
+
+def check_finite(X, name: str, chunk_size: int = 4096) -> None:
+    """Fail unless every entry of ``X`` is finite, reading it ``chunk_size`` rows at a time."""
+    for start in range(0, X.shape[0], chunk_size):
+        chunk(X, start, min(start + chunk_size, X.shape[0]), torch.float64, "cpu", name)
+
+
+def gather_rows(X, idx: np.ndarray) -> np.ndarray:
+    """Rows ``idx`` of an array, memmap or tensor, as float64 numpy (reads only those rows)."""
+    if isinstance(X, torch.Tensor):
+        return X.detach()[torch.as_tensor(idx, device=X.device)].cpu().double().numpy()
+    return np.asarray(X[idx], dtype=np.float64)
+
+
+def check_basis(name: str, U, d: int) -> np.ndarray:
+    """Return ``U`` as a float64 (d, m) array with orthonormal columns."""
+    U = _validate.matrix(name, U).astype(np.float64)
+    if U.shape[0] != d or U.shape[1] > d:
+        _validate.fail(name, f"a (d, m) array with d = {d} rows and m <= d", f"shape {U.shape}")
+    err = float(np.abs(U.T @ U - np.eye(U.shape[1])).max())
+    if err > 1e-6:
+        _validate.fail(name, "orthonormal columns (U^T U = I)", f"max |U^T U - I| = {err:.2g}")
+    return U
+
+
+def _queries(Q) -> np.ndarray:
+    if isinstance(Q, torch.Tensor):
+        Q = Q.detach().cpu().numpy()
+    return _validate.matrix("queries", Q).astype(np.float64)
+
+
+def _train(X, d: int):
+    if isinstance(X, torch.Tensor):
+        if X.is_complex() or X.dtype == torch.bool:
+            _validate.fail("train", "a real numeric tensor", f"dtype {X.dtype}", TypeError)
+        shape_only = np.broadcast_to(np.float32(0), tuple(X.shape))  # same checks, no copy
+        _validate.matrix("train", shape_only, d, finite=False)
+        return X
+    return _validate.matrix("train", X, d, finite=False)  # finiteness: chunk by chunk
+
+
+def _dtype(dtype) -> torch.dtype:
+    dtype = _DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype
+    if dtype not in _NP:
+        _validate.fail("dtype", "float32 or float64", dtype)
+    return dtype
+
+
+_NP = {torch.float32: np.float32, torch.float64: np.float64}
