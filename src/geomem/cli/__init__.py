@@ -13,6 +13,7 @@ from geomem.cli import copies as _copies
 from geomem.cli import demo as _demo
 from geomem.cli import experiment as _experiment
 from geomem.cli import phase as _phase
+from geomem.cli import sample as _sample
 from geomem.cli import spectrum as _spectrum
 from geomem.cli import sweep as _sweep
 from geomem.cli import theory as _theory
@@ -32,6 +33,7 @@ app.command("train")(_train.train)
 app.add_typer(_experiment.app, name="experiment")
 app.command("sweep")(_sweep.sweep)
 app.command("report")(_sweep.report)
+app.command("sample")(_sample.sample)
 app.command("copies")(_copies.copies)
 
 

@@ -63,7 +63,7 @@ def copies(
     with io.atomic_path(str(out) + ".arrays.npz") as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **table.arrays)
     io.write_json(out, table.to_json())
-    typer.echo(_summary(out, table.summary))
+    typer.echo(f"wrote {out}: " + summary_line(table.summary))
 
 
 def _blocks(name: str | None, d: int):
@@ -77,9 +77,10 @@ def _blocks(name: str | None, d: int):
     return manifold.block_bases(), manifold.block_labels()
 
 
-def _summary(out: Path, s: dict) -> str:
+def summary_line(s: dict) -> str:
+    """One line of a copy table's summary: copies by each criterion (and per block)."""
     crit = s["criteria"]
-    text = f"wrote {out}: {s['n_samples']} samples vs N = {s['N']}, copies (d1/d2 < "
+    text = f"{s['n_samples']} samples vs N = {s['N']}, copies (d1/d2 < "
     text += f"{crit['ratio']['threshold']:.3g}) {crit['ratio']['fraction']:.1%}"
     if crit["carlini"]["fraction"] is not None:
         text += f", Carlini {crit['carlini']['fraction']:.1%}"
