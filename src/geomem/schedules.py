@@ -140,12 +140,14 @@ class DDPM:
         return np.cumsum(np.log1p(-self.betas))
 
     def _log_abar(self, t):
+        if isinstance(t, torch.Tensor):  # torch ops only: works under torch.func transforms
+            dtype = t.dtype if t.is_floating_point() else torch.float64
+            la = torch.as_tensor(self.log_alpha_bar, dtype=torch.float64, device=t.device)
+            k = t.detach().double().clamp(0, self.n_steps - 1)
+            i = k.floor().clamp(max=max(self.n_steps - 2, 0)).long()
+            step = la[(i + 1).clamp(max=self.n_steps - 1)] - la[i]
+            return (la[i] + (k - i) * step).to(dtype)
         grid = np.arange(self.n_steps, dtype=np.float64)
-        if isinstance(t, torch.Tensor):
-            out = np.interp(t.detach().cpu().double().numpy(), grid, self.log_alpha_bar)
-            return torch.as_tensor(
-                out, dtype=t.dtype if t.is_floating_point() else torch.float64, device=t.device
-            )
         return np.interp(t, grid, self.log_alpha_bar)
 
     def alpha(self, t):
