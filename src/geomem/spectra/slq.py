@@ -11,7 +11,10 @@ weights of the spectral measure of A seen from q_1 (Golub & Meurant; Ubaru, Chen
 
 and with f = 1[theta < 1/2] the threshold dimension #{r_i < 1/2}, with a standard error from
 the spread over probes. The cost is m * n_probes products of A whatever d is (plus O(m^2 d)
-for full reorthogonalisation in float64).
+for full reorthogonalisation in float64). The error bar counts the probes only, not the
+quadrature error of m nodes for a step function: that is small when the spectrum has a gap at
+the threshold (tangent near 0, normal near 1) and grows with the spectral density at the cut
+(benchmarks/bench_slq.py shows both); m = d makes the quadrature exact.
 """
 
 from __future__ import annotations
