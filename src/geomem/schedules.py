@@ -89,38 +89,65 @@ class VP:
         return 0.5 * _ns(noise_var).log1p(noise_var)
 
 
+BETA_SCHEDULES = ("linear", "scaled_linear", "squaredcos_cap_v2")
+
+
 @dataclass(frozen=True)
 class DDPM:
-    """Discrete DDPM (Ho et al.): beta linear from beta_start to beta_end over n_steps.
+    """Discrete DDPM (Ho et al.): betas from beta_start to beta_end over n_steps.
 
     Step k (0-based, as in diffusers) has alpha_bar_k = prod_{j<=k} (1 - beta_j),
     alpha_t = sqrt(alpha_bar), sigma_t = sqrt(1 - alpha_bar). Fractional steps interpolate
     log alpha_bar linearly, which makes ``t_of_noise_var`` an exact inverse.
+
+    ``beta_schedule`` follows diffusers' names: "linear" (Ho et al., the default),
+    "scaled_linear" (betas = linspace(sqrt(beta_start), sqrt(beta_end), n)^2, Stable
+    Diffusion) or "squaredcos_cap_v2" (Nichol & Dhariwal's cosine: beta_k =
+    min(1 - abar(k+1)/abar(k), 0.999), abar(s) = cos((s/n + 0.008)/1.008 pi/2)^2; it ignores
+    beta_start and beta_end, as diffusers does).
     """
 
     beta_start: float = 1e-4
     beta_end: float = 0.02
     n_steps: int = 1000
     name: str = "ddpm"
+    beta_schedule: str = "linear"  # linear | scaled_linear | squaredcos_cap_v2
 
     def __post_init__(self):
         _validate.positive("beta_start", self.beta_start)
         _validate.positive("beta_end", self.beta_end)
         _validate.positive_int("n_steps", self.n_steps)
+        if self.beta_schedule not in BETA_SCHEDULES:
+            _validate.fail("beta_schedule", f"one of {list(BETA_SCHEDULES)}", self.beta_schedule)
+        if self.beta_schedule != "squaredcos_cap_v2" and max(self.beta_start, self.beta_end) >= 1:
+            _validate.fail("beta_end", "betas < 1", (self.beta_start, self.beta_end))
+
+    @property
+    def betas(self) -> np.ndarray:
+        """(n_steps,) beta_k, float64."""
+        n = self.n_steps
+        if self.beta_schedule == "scaled_linear":
+            return np.linspace(self.beta_start**0.5, self.beta_end**0.5, n, dtype=np.float64) ** 2
+        if self.beta_schedule == "squaredcos_cap_v2":
+            s = np.arange(n + 1, dtype=np.float64) / n
+            abar = np.cos((s + 0.008) / 1.008 * math.pi / 2) ** 2
+            return np.minimum(1 - abar[1:] / abar[:-1], 0.999)
+        return np.linspace(self.beta_start, self.beta_end, n, dtype=np.float64)
 
     @property
     def log_alpha_bar(self) -> np.ndarray:
         """(n_steps,) log alpha_bar_k, float64."""
-        betas = np.linspace(self.beta_start, self.beta_end, self.n_steps, dtype=np.float64)
-        return np.cumsum(np.log1p(-betas))
+        return np.cumsum(np.log1p(-self.betas))
 
     def _log_abar(self, t):
+        if isinstance(t, torch.Tensor):  # torch ops only: works under torch.func transforms
+            dtype = t.dtype if t.is_floating_point() else torch.float64
+            la = torch.as_tensor(self.log_alpha_bar, dtype=torch.float64, device=t.device)
+            k = t.detach().double().clamp(0, self.n_steps - 1)
+            i = k.floor().clamp(max=max(self.n_steps - 2, 0)).long()
+            step = la[(i + 1).clamp(max=self.n_steps - 1)] - la[i]
+            return (la[i] + (k - i) * step).to(dtype)
         grid = np.arange(self.n_steps, dtype=np.float64)
-        if isinstance(t, torch.Tensor):
-            out = np.interp(t.detach().cpu().double().numpy(), grid, self.log_alpha_bar)
-            return torch.as_tensor(
-                out, dtype=t.dtype if t.is_floating_point() else torch.float64, device=t.device
-            )
         return np.interp(t, grid, self.log_alpha_bar)
 
     def alpha(self, t):
@@ -193,6 +220,21 @@ def score_from_denoiser(denoised, x, alpha_t, sigma_t):
 def denoiser_from_score(score, x, alpha_t, sigma_t):
     """Inverse Tweedie: D(x) = (x + sigma_t^2 s) / alpha_t."""
     return (x + sigma_t**2 * score) / alpha_t
+
+
+def score_from_v(v_pred, x, alpha_t, sigma_t):
+    """Score from a v-prediction v = alpha_t eps - sigma_t x_0 (Salimans & Ho 2022).
+
+    With x = alpha_t x_0 + sigma_t eps: eps = (sigma_t x + alpha_t v) / (alpha_t^2 + sigma_t^2),
+    x_0 = (alpha_t x - sigma_t v) / (alpha_t^2 + sigma_t^2) (denominator 1 for DDPM);
+    s = -eps / sigma_t.
+    """
+    return -(sigma_t * x + alpha_t * v_pred) / ((alpha_t**2 + sigma_t**2) * sigma_t)
+
+
+def v_from_score(score, x, alpha_t, sigma_t):
+    """Inverse of ``score_from_v``: v = -(sigma_t/alpha_t) (x + (alpha_t^2 + sigma_t^2) s)."""
+    return -(sigma_t / alpha_t) * (x + (alpha_t**2 + sigma_t**2) * score)
 
 
 # --- between schedules: s(x) = s_VE(x / alpha_t) / alpha_t, J = J_VE / alpha_t^2 ---
