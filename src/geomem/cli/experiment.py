@@ -94,3 +94,51 @@ def images(
     )
     results = run_image_sweep(ns, base, out, rule=rule, progress=True)
     typer.echo(f"wrote {out}: table.md, dimension_vs_n.png, spectra.png ({len(results)} runs)")
+
+
+@app.command("copies")
+def copies(
+    out: Path = typer.Option(Path("runs/copies"), "--out", help="Sweep directory."),
+    preset: str = typer.Option("paper", "--preset", help="Linear-manifold preset."),
+    n_train: str = typer.Option("64,250,1000,4000,20000", "--n-train", help="List of N."),
+    models: str = typer.Option("exact,population,network", "--models", help="Models to sample."),
+    network_run: str = typer.Option(
+        None, "--network-run", help="Run dir of the network per N ('{N}' -> N); else trained."
+    ),
+    config: str = typer.Option("cpu", "--config", help="Training preset of networks trained here."),
+    steps: int = typer.Option(None, "--steps", help="Training steps (default: from --config)."),
+    n_samples: int = typer.Option(512, "--n-samples", help="K samples per model."),
+    sampler: str = typer.Option("heun", "--sampler", help="heun | sde"),
+    sampler_steps: int = typer.Option(35, "--sampler-steps", help="Sampler steps (+1 denoise)."),
+    noise_var: str = typer.Option("0.001,0.01", "--noise-var", help="Small-noise read-out v."),
+    population_n: int = typer.Option(100_000, "--population-n"),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
+    dry_run: bool = DRY_RUN,
+):
+    """Samples of exact, population and trained scores per N, tested for copies per block."""
+    from geomem.experiments.copies import CopiesConfig, CopiesSweepConfig, run_copies_sweep
+    from geomem.sampling import SamplerConfig
+
+    if steps is not None and steps <= 0:
+        raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
+    base = CopiesConfig(
+        n_train=int_list("--n-train", n_train)[0],
+        preset=preset,
+        seed=seed,
+        models=tuple(m.strip() for m in models.split(",") if m.strip()),
+        network_run=network_run,
+        train_config=config,
+        steps=steps,
+        n_samples=n_samples,
+        sampler=SamplerConfig(sampler=sampler, steps=sampler_steps),
+        noise_var=float_list("--noise-var", noise_var),
+        population_n=population_n,
+        device=device,
+    )
+    sweep = CopiesSweepConfig(int_list("--n-train", n_train), base)
+    exit_if_dry_run(dry_run, sweep)
+    results = run_copies_sweep(sweep, out, progress=True)
+    typer.echo(
+        f"wrote {out}: table.md, copy_fraction.png, ratio_histograms.png ({len(results)} runs)"
+    )

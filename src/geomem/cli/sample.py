@@ -28,7 +28,9 @@ def sample(
     sampler: str = typer.Option("heun", "--sampler", help="heun | sde | ddpm | ddim"),
     steps: int = typer.Option(35, "--steps", help="Steps between noise levels (+1 denoise)."),
     sigma_min: float = typer.Option(None, "--sigma-min", help="Last VE sigma (default: schedule)."),
-    sigma_max: float = typer.Option(None, "--sigma-max", help="First VE sigma (default: schedule)."),
+    sigma_max: float = typer.Option(
+        None, "--sigma-max", help="First VE sigma (default: schedule)."
+    ),
     no_denoise: bool = typer.Option(
         False, "--no-denoise", help="Skip the final Tweedie step (on by default)."
     ),

@@ -20,6 +20,7 @@ import geomem
 from geomem import _validate, io
 from geomem.data import preset as data_preset
 from geomem.data import query_points
+from geomem.experiments.spectrum import check_run_dir
 from geomem.memorization import copy_table
 from geomem.runs.base import Experiment, run_in_dir
 from geomem.sampling import SamplerConfig, sample, score_evaluations
@@ -43,6 +44,7 @@ class CopiesConfig:
     seed: int = 0  # data [seed, 0]; queries [seed, 1]; population [seed, 2]; sampler (seed, 5, m)
     models: tuple[str, ...] = MODELS
     network_run: str | None = None  # a `geomem train` run dir for "network" ("{N}" -> N)
+    schedule: str = "ve"  # forward process of the exact/population scores (and of network_run)
     train_config: str = "cpu"  # else: training preset of the network trained here
     steps: int | None = None  # override of the training preset's steps
     n_samples: int = 512  # K samples per model
@@ -66,10 +68,9 @@ class CopiesConfig:
         if not 0 < self.threshold < 1:
             _validate.fail("threshold", "a number in (0, 1)", self.threshold)
         _validate.positive_list("noise_var", self.noise_var)
+        get_schedule(self.schedule)
         if self.network_run is not None and "network" in self.models:
-            run = Path(self.run_path())
-            if not (run / "checkpoint.pt").is_file():
-                _validate.fail("network_run", "a `geomem train` run directory", str(run))
+            check_run_dir(self.run_path(), self)  # trained on this N's data, same schedule
         elif "network" in self.models:
             self.training()
 
@@ -86,11 +87,12 @@ class CopiesConfig:
             steps=self.steps,
             seed=self.seed,
             device=self.device,
+            schedule=self.schedule,
         )
 
 
 def _score(cfg: CopiesConfig, name: str, X: np.ndarray, run_dir: Path, progress: bool):
-    sched = get_schedule("ve")
+    sched = get_schedule(cfg.schedule)
     if name == "exact":
         return EmpiricalScore(X, sched, device=cfg.device)
     if name == "population":

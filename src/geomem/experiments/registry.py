@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from geomem import _validate
 from geomem.experiments import spectrum_run
+from geomem.experiments.copies import COPIES
 from geomem.experiments.images import IMAGES
 from geomem.experiments.linear_networks import LINEAR_NETWORK
 from geomem.experiments.phase import PHASE
@@ -22,6 +23,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "phase-diagram": PHASE,
     "linear-network": LINEAR_NETWORK,
     "images": IMAGES,
+    "copies": COPIES,
 }
 
 

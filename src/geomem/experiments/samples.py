@@ -54,7 +54,7 @@ class SampleConfig:
             preset(self.preset)
             _validate.positive_int("n_train", self.n_train)
         if self.model not in ("exact", "population"):
-            check_run_dir(self)
+            check_run_dir(self.model, self)
         if self.model == "population" and self.preset is None:
             _validate.fail("model", "a --preset for the population model", self.data_file)
         _validate.positive_int("n_samples", self.n_samples)

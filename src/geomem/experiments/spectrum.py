@@ -53,7 +53,7 @@ class SpectrumConfig:
             preset(self.preset)  # raises for unknown names
             _validate.positive_int("n_train", self.n_train)
         if self.model not in ("exact", "population"):
-            check_run_dir(self)
+            check_run_dir(self.model, self)
         if self.model == "population" and self.preset is None:
             _validate.fail(
                 "model",
@@ -66,10 +66,9 @@ class SpectrumConfig:
         get_schedule(self.schedule)
 
 
-def check_run_dir(cfg) -> None:
-    """Fail unless ``cfg.model`` is a `geomem train` run directory trained on the config's data
+def check_run_dir(model: str, cfg) -> None:
+    """Fail unless ``model`` is a `geomem train` run directory trained on the data of ``cfg``
     (same preset, N, seed and schedule)."""
-    model = cfg.model
     run = Path(model)
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
         _validate.fail("model", "'exact', 'population' or a `geomem train` run directory", model)
