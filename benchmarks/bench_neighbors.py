@@ -2,12 +2,14 @@
 
 Our streamed exact search (``geomem.memorization.nearest_neighbors``, float32, k = 2) against
 scikit-learn's brute force (``NearestNeighbors(algorithm="brute").kneighbors``, k = 2) on the
-same random float32 data: d = 3072, 1000 queries, N = 15k / 30k / 60k training points.
+same random float32 data: d = 3072, 1000 queries, N = 15k / 30k / 60k training points; 2
+threads for torch, BLAS and OpenMP.
 
-Each (method, N) runs in its own subprocess (2 threads for torch, BLAS and OpenMP): the data
-are generated first, the peak-RSS mark is reset (``/proc/self/clear_refs``), the search runs
-once, and "extra peak" = VmHWM after the search - VmRSS before it (the working set of the
-search itself; the training set is already in memory for both methods).
+Memory: each (method, N) runs once in its own subprocess: the data are generated first, the
+peak-RSS mark is reset (``/proc/self/clear_refs``), the search runs once, and "extra peak" =
+VmHWM after the search - VmRSS before it (the working set of the search itself; the training
+set is already in memory for both methods). Time: one more subprocess per N calls the two
+methods alternately, best of ROUNDS each.
 
 Run: ``python benchmarks/bench_neighbors.py [--quick]``; appends to benchmarks/RESULTS.md.
 """
@@ -27,7 +29,7 @@ import time
 import numpy as np
 from _common import append_results
 
-D, M, THREADS = 3072, 1000, 2
+D, M, THREADS, ROUNDS = 3072, 1000, 2, 3
 
 
 def _status_kb(field: str) -> int:
@@ -49,6 +51,7 @@ def _search(method: str, X: np.ndarray, Q: np.ndarray) -> np.ndarray:
 
 
 def worker(method: str, N: int, d: int, m: int, out: str) -> None:
+    """One subprocess: ``method`` is "ours" or "sklearn" (memory of one call) or "time"."""
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -57,16 +60,30 @@ def worker(method: str, N: int, d: int, m: int, out: str) -> None:
     X = rng.standard_normal((N, d), dtype=np.float32)
     Q = rng.standard_normal((m, d), dtype=np.float32)
     with threadpool_limits(THREADS):
+        if method == "time":
+            return print(json.dumps(_alternate(X, Q)))
         _search(method, X[:64], Q[:8])  # warm-up (lazy initialisation), before the marks
         with open("/proc/self/clear_refs", "w") as fh:
             fh.write("5")  # reset VmHWM to the current RSS
         rss0 = _status_kb("VmRSS")
-        start = time.perf_counter()
         idx = _search(method, X, Q)
-        seconds = time.perf_counter() - start
     np.save(out, np.asarray(idx))
     extra = (_status_kb("VmHWM") - rss0) / 1024
-    print(json.dumps({"seconds": seconds, "extra_mib": extra, "data_mib": X.nbytes / 2**20}))
+    print(json.dumps({"extra_mib": extra, "data_mib": X.nbytes / 2**20}))
+
+
+def _alternate(X, Q) -> dict:
+    """Best of ROUNDS calls of each method, alternating them (a shared machine's load then
+    hits both alike)."""
+    best = {"ours": float("inf"), "sklearn": float("inf")}
+    for name in best:
+        _search(name, X[:64], Q[:8])
+    for _ in range(ROUNDS):
+        for name in best:
+            start = time.perf_counter()
+            _search(name, X, Q)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def run(method: str, N: int, d: int, m: int, tmp: str) -> dict:
@@ -77,7 +94,8 @@ def run(method: str, N: int, d: int, m: int, tmp: str) -> dict:
     out = os.path.join(tmp, f"{method}-{N}.npy")
     cmd = [sys.executable, __file__, "--worker", method, str(N), str(d), str(m), out]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(res.stdout.strip().splitlines()[-1]) | {"index": np.load(out)}
+    result = json.loads(res.stdout.strip().splitlines()[-1])
+    return result | ({"index": np.load(out)} if method != "time" else {})
 
 
 def main() -> None:
@@ -93,10 +111,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for N in Ns:
             ours, sk = run("ours", N, d, m, tmp), run("sklearn", N, d, m, tmp)
+            t = run("time", N, d, m, tmp)
             agree = float(np.mean(np.sort(ours["index"], 1) == np.sort(sk["index"], 1)))
             rows.append(
-                f"| {N} | {ours['data_mib']:.0f} | {ours['seconds']:.2f} | {sk['seconds']:.2f} | "
-                f"{sk['seconds'] / ours['seconds']:.2f}x | {ours['extra_mib']:.0f} | "
+                f"| {N} | {ours['data_mib']:.0f} | {t['ours']:.2f} | {t['sklearn']:.2f} | "
+                f"{t['sklearn'] / t['ours']:.2f}x | {ours['extra_mib']:.0f} | "
                 f"{sk['extra_mib']:.0f} | {agree:.4f} |"
             )
     import sklearn
@@ -110,9 +129,11 @@ def main() -> None:
                 f"{os.cpu_count()} cores, {THREADS} threads, torch {torch.__version__}, "
                 f"scikit-learn {sklearn.__version__}; load average {load0:.2f} at start)",
                 "",
-                f"d = {d}, {m} queries, k = 2, float32 random Gaussian data; one timed call per "
-                'method, each in its own subprocess. sklearn: `NearestNeighbors(algorithm="brute")'
-                ".fit(X).kneighbors(Q)`; ours: `nearest_neighbors(Q, X, 2)` (chunk 4096 rows, "
+                f"d = {d}, {m} queries, k = 2, float32 random Gaussian data. Times: best of "
+                f"{ROUNDS} calls per method, alternating the two methods in one process; memory: "
+                "one call per method, each in its own subprocess. sklearn: "
+                '`NearestNeighbors(algorithm="brute").fit(X).kneighbors(Q)`; ours: '
+                "`nearest_neighbors(Q, X, 2)` (chunk 4096 rows, "
                 "1024 queries per block, exact float64 re-computation of the k distances). Extra "
                 "peak = VmHWM after - VmRSS before the call (training set already in memory).",
                 "",

@@ -76,3 +76,15 @@ def test_labels():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_ratio_test_false_positive_rate_is_threshold_to_the_m(m):
+    # locally uniform training points in m dimensions: (d1/d2)^m ~ Uniform(0, 1), so a fresh
+    # sample passes the ratio test with probability threshold^m (why small blocks need care)
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (6000, m))
+    S = rng.uniform(0.3, 0.7, (3000, m))  # away from the edges
+    r = 0.5
+    rate = ratio_test(nearest_neighbors(S, X, 2).distance, threshold=r).mean()
+    assert abs(rate - r**m) < 4 * np.sqrt(r**m * (1 - r**m) / 3000)

@@ -122,3 +122,16 @@ def test_nan_in_a_late_chunk_of_a_memmap(data, tmp_path):
     mm = np.load(tmp_path / "X.npy", mmap_mode="r")
     with pytest.raises(ValueError, match="train: expected finite values, got 'NaN/inf in rows 50"):
         nearest_neighbors(Q, mm, 2, chunk_size=10)
+
+
+def test_float32_overflow_is_reported_and_float64_works(data):
+    Q, X = data
+    big = X * 1e20  # finite, but squared norms overflow float32
+    with pytest.raises(
+        ValueError, match="train: expected values whose squares fit in torch.float32"
+    ):
+        nearest_neighbors(Q, big, 2)
+    with pytest.raises(ValueError, match="queries: expected values whose squares fit"):
+        nearest_neighbors(Q * 1e20, X, 2)
+    nb = nearest_neighbors(Q * 1e20, big, 2, dtype="float64")
+    np.testing.assert_array_equal(nb.index, brute(Q, X, 2)[1])

@@ -33,7 +33,9 @@ def ratio_test(dist, threshold: float = 1 / 3) -> np.ndarray:
     Gu et al. 2023 ("On memorization in diffusion models") and Yoon et al. 2023 use
     threshold 1/3. A sample equal to a training point that appears twice (d1 = d2 = 0) is a
     copy here (their code computes 0/0 = nan and calls it no copy). Scale-invariant:
-    multiplying all distances by c > 0 changes nothing.
+    multiplying all distances by c > 0 changes nothing. Where the training points are locally
+    uniform in m dimensions a fresh sample passes with probability threshold^m (negligible
+    for images, not for low-dimensional blocks).
     """
     return nearest_ratio(dist) < _unit_open("threshold", threshold)
 

@@ -5,9 +5,8 @@ all points are first shifted by the queries' mean, which leaves distances unchan
 this expanded form accurate far from the origin), negatives clamped to 0, and a running top-k
 over [current best, chunk] (torch.topk). The final k distances are then recomputed exactly
 in float64 from the selected rows, which removes the cancellation error of the expanded form.
-Memory is flat in N: one chunk of training
-points and one (queries x chunk) block of distances at a time; a numpy memmap is read chunk
-by chunk and never copied whole.
+Memory is flat in N: one chunk of training points and one (queries x chunk) block of
+distances at a time; a numpy memmap is read chunk by chunk and never copied whole.
 
 Distances are reported as ||q - x|| / sqrt(d) (sqrt(m) after a projection on an (d, m) basis),
 the convention of Gu et al. 2023's ``mem_ratio.py``; ratios d1/d2 do not depend on it.
@@ -113,12 +112,19 @@ def _nearest(queries, train, k, basis, exclude_self, chunk_size, query_chunk, dt
 def _stream(q, X, k, mu, U, exclude_self, chunk_size, query_chunk):
     M, N = q.shape[0], X.shape[0]
     q2 = (q * q).sum(1)
+    if not bool(torch.isfinite(q2).all()):
+        _validate.fail(
+            "queries", f"values whose squares fit in {q.dtype} (try float64)", "an overflow"
+        )
     best_d = torch.full((M, k), math.inf, dtype=q.dtype, device=q.device)
     best_i = torch.full((M, k), -1, dtype=torch.int64, device=q.device)
     for start in range(0, N, chunk_size):
-        x = chunk(X, start, min(start + chunk_size, N), q.dtype, q.device, "train").sub_(mu)
+        stop = min(start + chunk_size, N)
+        x = chunk(X, start, stop, q.dtype, q.device).sub_(mu)
         x = x if U is None else x @ U
         x2 = (x * x).sum(1)
+        if not bool(torch.isfinite(x2).all()):  # NaN/inf anywhere in a row reach its norm
+            _not_finite(X, start, stop, q.dtype)
         for qs in range(0, M, query_chunk):
             b = slice(qs, min(qs + query_chunk, M))
             offset = qs if exclude_self else None
@@ -141,6 +147,11 @@ def _update(q, q2, x, x2, best_d, best_i, start, self_offset):
     vals, pos = torch.topk(cand_d, k, dim=1, largest=False)
     best_d.copy_(vals)
     best_i.copy_(cand_i.gather(1, pos))
+
+
+def _not_finite(X, start, stop, dtype):
+    check_finite(X, "train", stop - start, start, stop)
+    _validate.fail("train", f"values whose squares fit in {dtype} (try float64)", "an overflow")
 
 
 def _mask_self(D, qs, qe, start, stop):
@@ -166,22 +177,21 @@ def _exact(Q, X, idx, U, query_chunk):
     return Neighbors(np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1))
 
 
-def chunk(X, start: int, stop: int, dtype, device, name: str) -> torch.Tensor:
-    """Rows ``start:stop`` of an array, memmap or tensor as a tensor; fails on NaN/inf."""
+def chunk(X, start: int, stop: int, dtype, device) -> torch.Tensor:
+    """Rows ``start:stop`` of an array, memmap or tensor as a new tensor (callers modify it)."""
     c = X[start:stop]
     if isinstance(c, torch.Tensor):
-        c = c.detach().to(device=device, dtype=dtype, copy=True)  # callers modify it in place
-    else:  # copies this chunk only (a memmap slice is read from disk here)
-        c = torch.from_numpy(np.array(c, dtype=_NP[dtype])).to(device)
-    if not bool(torch.isfinite(c).all()):
-        _validate.fail(name, "finite values", f"NaN/inf in rows {start}..{stop - 1}")
-    return c
+        return c.detach().to(device=device, dtype=dtype, copy=True)
+    return torch.from_numpy(np.array(c, dtype=_NP[dtype])).to(device)  # a memmap is read here
 
 
-def check_finite(X, name: str, chunk_size: int = 4096) -> None:
-    """Fail unless every entry of ``X`` is finite, reading it ``chunk_size`` rows at a time."""
-    for start in range(0, X.shape[0], chunk_size):
-        chunk(X, start, min(start + chunk_size, X.shape[0]), torch.float64, "cpu", name)
+def check_finite(X, name: str, chunk_size: int = 4096, start: int = 0, stop: int | None = None):
+    """Fail unless rows ``start:stop`` of ``X`` are finite, reading ``chunk_size`` at a time."""
+    stop = X.shape[0] if stop is None else stop
+    for s in range(start, stop, chunk_size):
+        e = min(s + chunk_size, stop)
+        if not bool(torch.isfinite(chunk(X, s, e, torch.float64, "cpu")).all()):
+            _validate.fail(name, "finite values", f"NaN/inf in rows {s}..{e - 1}")
 
 
 def gather_rows(X, idx: np.ndarray) -> np.ndarray:
