@@ -75,12 +75,19 @@ class NetworkScore:
 
     @classmethod
     def from_run(
-        cls, run_dir: str | Path, *, ema: bool = True, dtype=torch.float64, device: str = "cpu"
+        cls,
+        run_dir: str | Path,
+        *,
+        ema: bool = True,
+        dtype=torch.float64,
+        device: str = "cpu",
+        step: int | None = None,
     ) -> NetworkScore:
-        """The network of a `geomem train` run directory (EMA weights unless ``ema=False``)."""
+        """The network of a `geomem train` run directory (EMA weights unless ``ema=False``),
+        at its final step or at a kept checkpoint ``step``."""
         from geomem.train.loop import load_run  # train imports scores; keep the import local
 
-        model, cfg, _ = load_run(run_dir, ema=ema, device=device)
+        model, cfg, _ = load_run(run_dir, ema=ema, device=device, step=step)
         return cls(
             model,
             get_schedule(cfg.schedule),

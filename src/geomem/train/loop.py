@@ -24,6 +24,7 @@ from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.train.checkpoint import load_checkpoint, save_checkpoint
 from geomem.train.config import TrainConfig, identity_of
+from geomem.train.snapshots import check_steps, checkpoint_path, snapshot_path
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -109,17 +110,30 @@ def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
     io.write_json(path, cfg.to_json())
 
 
-def train(cfg: TrainConfig, run_dir: str | Path, *, progress: bool = False) -> dict:
+def train(
+    cfg: TrainConfig, run_dir: str | Path, *, progress: bool = False, checkpoint_steps=None
+) -> dict:
     """Train (or resume) the run of ``cfg`` in ``run_dir``; returns the metrics dict.
 
     Writes config.json (first), checkpoint.pt every ``checkpoint_every`` steps and at the end,
     and metrics.json when done. A finished run returns its metrics without training.
+    ``checkpoint_steps`` (e.g. ``snapshots.log_grid(cfg.steps)``): steps whose checkpoints are
+    also kept as ``checkpoints/step-0001000.pt``.
     """
     X = training_set(cfg)
-    return fit(cfg, run_dir, X, build_model(cfg, X.shape[1]), progress=progress)
+    model = build_model(cfg, X.shape[1])
+    return fit(cfg, run_dir, X, model, progress=progress, checkpoint_steps=checkpoint_steps)
 
 
-def fit(cfg, run_dir: str | Path, X: np.ndarray, model: torch.nn.Module, *, progress=False):
+def fit(
+    cfg,
+    run_dir: str | Path,
+    X: np.ndarray,
+    model: torch.nn.Module,
+    *,
+    progress=False,
+    checkpoint_steps=None,
+):
     """The loop of ``train`` for any network and data: ``model(x_in (B, d), c_noise (B,))``
     trained on the rows of X (N, d) under ``cfg`` (a TrainConfig or a config with the same
     training fields, ``to_json``, ``identity`` and ``from_json``; images flattened to d).
@@ -127,6 +141,7 @@ def fit(cfg, run_dir: str | Path, X: np.ndarray, model: torch.nn.Module, *, prog
     Writes config.json (first, refusing another run's), checkpoints and metrics.json.
     """
     device = check_device(cfg.device)
+    keep = check_steps(checkpoint_steps, cfg.steps)
     run_dir = Path(run_dir)
     prepare_run_dir(cfg, run_dir)
     X = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -146,6 +161,8 @@ def fit(cfg, run_dir: str | Path, X: np.ndarray, model: torch.nn.Module, *, prog
     window = []
     for step in bar:
         window.append(_one_step(cfg, model, ema, opt, X, step))
+        if step + 1 in keep:
+            _save(snapshot_path(run_dir, step + 1), cfg, step + 1, model, ema, opt, losses)
         if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
             losses.append(float(np.mean(window)))
             window = []
@@ -216,9 +233,10 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     return int(ck["step"]), list(ck["losses"])
 
 
-def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu"):
-    """(config, checkpoint dict) of a run directory, the config read as ``config_cls``."""
-    path = Path(run_dir) / CHECKPOINT
+def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu", step: int | None = None):
+    """(config, checkpoint dict) of a run directory, the config read as ``config_cls``; the
+    final checkpoint, or the one kept at ``step``."""
+    path = checkpoint_path(run_dir, step)
     if not path.is_file():
         _validate.fail("model", "a training run directory holding checkpoint.pt", str(run_dir))
     ck = load_checkpoint(path, map_location=device)
@@ -229,9 +247,10 @@ def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu"):
     return cfg, ck
 
 
-def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu"):
-    """(model, TrainConfig, step) of a run directory; EMA weights by default."""
-    cfg, ck = read_run(run_dir, TrainConfig, device=device)
+def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu", step=None):
+    """(model, TrainConfig, step) of a run directory; EMA weights by default; the final
+    checkpoint, or the one kept at ``step`` (``snapshots.list_checkpoints``)."""
+    cfg, ck = read_run(run_dir, TrainConfig, device=device, step=step)
     d = data_preset(cfg.preset).d
     model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
     model.load_state_dict(ck["ema" if ema else "model"])
