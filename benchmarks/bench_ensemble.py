@@ -143,9 +143,13 @@ def main(compile: bool, quick: bool) -> None:
     for nt in threads:
         torch.set_num_threads(nt)
         for B in (256, 128):
-            r = ensemble_route(configs(5, B, [250, 500, 1000, 4000, 20000]))
-            s = rate(r, steps, windows)
-            e5.append(f"| {nt} | {B} | {s:.1f} | {256_000 / s / 3600:.1f} |")
+            cfgs = configs(5, B, [250, 500, 1000, 4000, 20000])
+            for name in ("stacked", "compiled") if compile else ("stacked",):
+                r = ensemble_route(cfgs, compile=name == "compiled")
+                for k in range(3):
+                    r(k)
+                s = rate(r, steps, windows)
+                e5.append(f"| {nt} | {B} | {name} | {s:.1f} | {256_000 / s / 3600:.1f} |")
     load = open("/proc/loadavg").read().split()[:3] if platform.system() == "Linux" else "?"
     text = f"""
 ## Ensemble training ({time.strftime("%Y-%m-%d")}, {platform.machine()}, \
@@ -170,10 +174,10 @@ Profile of one single-model step (today's loop), 1 thread:
 {prof_single}
 
 Ensemble of E = 5 (N = 250, 500, 1000, 4000, 20000; preset paper; cpu preset lr 2e-3,
-ema 0.999), eager stacked route:
+ema 0.999):
 
-| threads | batch | steps/s | hours for 256k steps |
-|---|---|---|---|
+| threads | batch | route | steps/s | hours for 256k steps |
+|---|---|---|---|---|
 {chr(10).join(e5)}
 """
     append_results(text)

@@ -29,6 +29,9 @@ def train(
         0, "--checkpoint-grid", help="Keep checkpoints at K, 2K, 4K, ... steps (0: none)."
     ),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
+    compile: bool = typer.Option(
+        False, "--compile", help="Ensembles: torch.compile the step (faster after ~30 s)."
+    ),
     dry_run: bool = DRY_RUN,
 ):
     """Train a score network on N points of a preset; rerun the same command to resume.
@@ -47,6 +50,8 @@ def train(
 
         grid = log_grid(cfgs[0].steps, checkpoint_grid)
     if len(cfgs) == 1:
+        if compile:
+            raise ValueError("--compile: expected an ensemble (comma lists), got one run")
         exit_if_dry_run(dry_run, cfgs[0])
         m = run_train(cfgs[0], out, progress=True, checkpoint_steps=grid)
         typer.echo(
@@ -59,6 +64,6 @@ def train(
         members = zip(dirs, cfgs, strict=True)
         typer.echo(json.dumps([{"out": str(p), "config": c.to_json()} for p, c in members]))
         raise typer.Exit(0)
-    metrics = train_ensemble(cfgs, dirs, progress=True, checkpoint_steps=grid)
+    metrics = train_ensemble(cfgs, dirs, progress=True, checkpoint_steps=grid, compile=compile)
     for p, m in zip(dirs, metrics, strict=True):
         typer.echo(f"wrote {p}: loss {m['first_loss']:.4f} -> {m['final_loss']:.4f}")

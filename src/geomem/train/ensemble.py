@@ -89,6 +89,7 @@ def train_ensemble(
     progress: bool = False,
     checkpoint_steps=None,
     state_dir: str | Path | None = None,
+    compile: bool = False,
 ) -> list[dict]:
     """Train (or resume) the runs ``cfgs[i]`` into ``run_dirs[i]`` as one stacked ensemble.
 
@@ -98,6 +99,11 @@ def train_ensemble(
     ``state_dir/ensemble-<key>.pt`` (default: the run directories' common parent) and deleted
     at the end. Runs already finished are returned without training. Returns each member's
     metrics dict (as ``train``), in order.
+
+    ``compile=True`` runs the forward pass and the optimizer update through ``torch.compile``
+    (needs a C++ compiler; about half a minute to compile, then faster steps; see
+    benchmarks/bench_ensemble.py). Its rounding differs from the eager route's, so a run
+    resumes bit-identically only under the same choice.
     """
     cfgs, run_dirs, d = check_members(cfgs, run_dirs)
     device = check_device(cfgs[0].device)
@@ -111,13 +117,13 @@ def train_ensemble(
     ]
     if todo:
         sub_cfgs, sub_dirs = [cfgs[i] for i in todo], [run_dirs[i] for i in todo]
-        done = _train(sub_cfgs, sub_dirs, d, device, keep, progress, state_dir)
+        done = _train(sub_cfgs, sub_dirs, d, device, keep, progress, state_dir, compile)
         for i, m in zip(todo, done, strict=True):
             metrics[i] = m
     return metrics
 
 
-def _train(cfgs, run_dirs, d, device, keep, progress, state_dir) -> list[dict]:
+def _train(cfgs, run_dirs, d, device, keep, progress, state_dir, compile) -> list[dict]:
     cfg0, E = cfgs[0], len(cfgs)
     Xs = [torch.as_tensor(training_set(c), dtype=torch.float32, device=device) for c in cfgs]
     arch = MLPConfig(d=d, width=cfg0.width, n_blocks=cfg0.n_blocks, emb_dim=cfg0.emb_dim)
@@ -130,7 +136,7 @@ def _train(cfgs, run_dirs, d, device, keep, progress, state_dir) -> list[dict]:
     if state is not None:
         stack.load(state["model"], state["ema"], state["optimizer"])
         start, losses = int(state["step"]), [list(v) for v in state["losses"]]
-    step_fn = EnsembleStep(cfgs, Xs, arch, stack)
+    step_fn = EnsembleStep(cfgs, Xs, arch, stack, compile=compile)
     bar = tqdm(
         range(start, cfg0.steps),
         initial=start,

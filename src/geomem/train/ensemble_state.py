@@ -67,13 +67,17 @@ def save_state(path: Path, cfgs, stack: FlatStack, losses) -> None:
         "format": FORMAT,
         "configs": [identity_of(c.to_json()) for c in cfgs],
         "step": stack.step,
-        "model": {k: v.detach().clone() for k, v in stack.views(stack.flat).items()},
-        "ema": {k: v.clone() for k, v in stack.views(stack.ema).items()},
+        "model": _contiguous(stack.views(stack.flat.detach())),
+        "ema": _contiguous(stack.views(stack.ema)),
         "optimizer": stack.optimizer_state(),
         "losses": [[float(v) for v in member] for member in losses],
     }
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
+
+
+def _contiguous(views: dict) -> dict:
+    return {k: v.clone(memory_format=torch.contiguous_format) for k, v in views.items()}
 
 
 def export_members(cfgs, run_dirs, stack: FlatStack, losses, *, name=None) -> None:

@@ -20,6 +20,9 @@ import torch
 class FlatStack:
     """Stacked weights of E networks of one architecture, with EMA and optimizer moments.
 
+    ``params`` holds the leaves that ``stacked_forward`` takes (Linear weights transposed,
+    (E, in, out)); ``views`` gives any buffer in the network's own layout.
+
     Parameters
     ----------
     states : list of dict
@@ -33,10 +36,16 @@ class FlatStack:
     def __init__(self, states, optimizer, lr, *, betas=(0.9, 0.999), eps=1e-8, device="cpu"):
         E, ref = len(states), states[0]
         self.names = list(ref)
-        self.shapes = [tuple(ref[k].shape) for k in self.names]
+        # Linear weights (2-D) are stored transposed, (in, out): then x W^T is a bmm with a
+        # contiguous operand and the weight gradient x^T g is contiguous (no transposing copy)
+        self.transposed = [ref[k].ndim == 2 for k in self.names]
+        self.shapes = [tuple(ref[k].mT.shape if t else ref[k].shape) for k, t in self._named()]
         sizes = [math.prod(s) for s in self.shapes]
         self.offsets = [0, *torch.tensor(sizes).cumsum(0).tolist()]
-        rows = [torch.cat([s[k].reshape(-1) for k in self.names]) for s in states]
+        rows = [
+            torch.cat([(s[k].mT if t else s[k]).reshape(-1) for k, t in self._named()])
+            for s in states
+        ]
         self.flat = torch.stack(rows).to(device=device, dtype=torch.float32)
         self.ema = self.flat.clone()
         self.exp_avg = torch.zeros_like(self.flat)
@@ -51,13 +60,21 @@ class FlatStack:
         }
         self._groups = [param_group(optimizer, len(self.names), lr, self.betas, eps)]
 
+    def _named(self):
+        return zip(self.names, self.transposed, strict=True)
+
     def _view(self, buf: torch.Tensor, j: int) -> torch.Tensor:
+        """Parameter j of an (E, P) buffer in storage layout (Linear weights (E, in, out))."""
         lo, hi = self.offsets[j], self.offsets[j + 1]
         return buf[:, lo:hi].view(self.E, *self.shapes[j])
 
     def views(self, buf: torch.Tensor) -> dict[str, torch.Tensor]:
-        """{name: (E, *shape)} views of an (E, P) buffer (weights, EMA or a moment)."""
-        return {k: self._view(buf, j) for j, k in enumerate(self.names)}
+        """{name: (E, *shape)} views of an (E, P) buffer (weights, EMA or a moment) in the
+        layout of the network's state dict (Linear weights (E, out, in))."""
+        return {
+            k: self._view(buf, j).mT if t else self._view(buf, j)
+            for j, (k, t) in enumerate(self._named())
+        }
 
     def flat_grad(self, loss: torch.Tensor) -> torch.Tensor:
         """(E, P) gradient of ``loss`` with respect to the stacked parameters."""
@@ -95,11 +112,12 @@ class FlatStack:
     def optimizer_state(self) -> dict:
         """The stacked optimizer state in ``torch.optim`` state_dict format (moments (E, ...))."""
         m, v = self.views(self.exp_avg), self.views(self.exp_avg_sq)
+        fmt = torch.contiguous_format
         state = {
             j: {
                 "step": torch.tensor(float(self.step)),
-                "exp_avg": m[k].clone(),
-                "exp_avg_sq": v[k].clone(),
+                "exp_avg": m[k].clone(memory_format=fmt),
+                "exp_avg_sq": v[k].clone(memory_format=fmt),
             }
             for j, k in enumerate(self.names)
         }
@@ -108,12 +126,12 @@ class FlatStack:
     @torch.no_grad()
     def load(self, model: dict, ema: dict, optimizer: dict) -> None:
         """Set weights, EMA and moments from stacked state dicts ({name: (E, *shape)})."""
+        bufs = [self.views(b) for b in (self.flat, self.ema, self.exp_avg, self.exp_avg_sq)]
         for j, k in enumerate(self.names):
-            self._view(self.flat, j).copy_(model[k])
-            self._view(self.ema, j).copy_(ema[k])
             s = optimizer["state"][j]
-            self._view(self.exp_avg, j).copy_(s["exp_avg"])
-            self._view(self.exp_avg_sq, j).copy_(s["exp_avg_sq"])
+            srcs = (model[k], ema[k], s["exp_avg"], s["exp_avg_sq"])
+            for buf, src in zip(bufs, srcs, strict=True):
+                buf[k].copy_(src)
         steps = {float(s["step"]) for s in optimizer["state"].values()}
         if len(steps) != 1:
             raise ValueError(f"optimizer: expected one step for all tensors, got {sorted(steps)}")
@@ -141,8 +159,10 @@ def step_kernel(p, g, m, v, ema, tmp, betas, eps, clip, w, a, c, adaptive) -> No
     m.lerp_(g, 1 - b1)
     v.mul_(b2).addcmul_(g, g, value=1 - b2)
     if adaptive:
-        torch.sqrt(v, out=tmp).mul_(a).add_(eps)
-        p.addcdiv_(m, tmp, value=c)
+        torch.sqrt(v, out=tmp)
+        if a != 1.0:
+            tmp.mul_(a)
+        p.addcdiv_(m, tmp.add_(eps), value=c)
     else:
         p.add_(m, alpha=c)
     ema.lerp_(p, w)

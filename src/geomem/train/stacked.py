@@ -24,12 +24,13 @@ def stack_states(states: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tenso
 
 def member_state(stacked: dict[str, torch.Tensor], i: int) -> dict[str, torch.Tensor]:
     """Member i's state dict (copies, so saving one member does not save the stack)."""
-    return {k: v[i].clone() for k, v in stacked.items()}
+    return {k: v[i].clone(memory_format=torch.contiguous_format) for k, v in stacked.items()}
 
 
 def _linear(p: dict, name: str, x: torch.Tensor) -> torch.Tensor:
-    """x (E, B, in) -> (E, B, out): x W_e^T + b_e for each member e."""
-    return torch.baddbmm(p[f"{name}.bias"].unsqueeze(1), x, p[f"{name}.weight"].transpose(1, 2))
+    """x (E, B, in) -> (E, B, out): x W_e^T + b_e for each member e; ``p[name.weight]`` holds
+    W^T, (E, in, out)."""
+    return torch.baddbmm(p[f"{name}.bias"].unsqueeze(1), x, p[f"{name}.weight"])
 
 
 def _layer_norm(p: dict, name: str, h: torch.Tensor) -> torch.Tensor:
@@ -52,7 +53,9 @@ def stacked_forward(
     p: dict[str, torch.Tensor], config: MLPConfig, x: torch.Tensor, c_noise: torch.Tensor
 ) -> torch.Tensor:
     """Outputs (E, B, d) of the E MLPs with stacked parameters ``p`` at x (E, B, d) and
-    c_noise (E, B); the same layers as ``MLP.forward`` (pre-norm residual blocks)."""
+    c_noise (E, B); the same layers as ``MLP.forward`` (pre-norm residual blocks). ``p`` is
+    as ``MLP.state_dict()`` with a leading member axis, but Linear weights transposed,
+    (E, in, out) (``FlatStack.params``)."""
     e = sinusoidal_embedding(c_noise, config.emb_dim, config.max_period)
     e = _linear(p, "emb.2", F.silu(_linear(p, "emb.0", e)))
     h = _linear(p, "inp", x)
@@ -73,4 +76,8 @@ def vmap_forward(model: MLP):
         return functional_call(model, p, (x, c))
 
     batched = vmap(one)
-    return lambda p, config, x, c: batched(p, x, c)
+
+    def forward(p, config, x, c):  # p as stacked_forward's: Linear weights back to (out, in)
+        return batched({k: v.mT if v.ndim == 3 else v for k, v in p.items()}, x, c)
+
+    return forward
