@@ -90,7 +90,7 @@ from geomem.train import TrainConfig
 from geomem.train.ensemble import train_ensemble
 root = Path(sys.argv[1])
 cfgs = [TrainConfig(n_train=n, seed=s, steps={steps}, **{tiny}) for n, s in [(30, 0), (90, 1)]]
-train_ensemble(cfgs, [root / "a", root / "b"], checkpoint_steps=[7, 64, 256])
+train_ensemble(cfgs, [root / "a", root / "b"], checkpoint_steps=[7, 40, 64, 256])
 """
 
 
@@ -132,7 +132,7 @@ def test_kill_and_resume_is_bit_identical(tmp_path):
         )
         assert a.keys() == b.keys()
         assert all(torch.equal(a[k], b[k]) for k in a)
-        for step in (7, 256):
+        for step in (7, 40, 256):
             a = _weights(full / member / "checkpoints" / f"step-{step:07d}.pt")
             b = _weights(killed / member / "checkpoints" / f"step-{step:07d}.pt")
             assert all(torch.equal(a[k], b[k]) for k in a)

@@ -3,14 +3,19 @@
 from geomem.train.checkpoint import load_checkpoint, save_checkpoint
 from geomem.train.config import PRESETS as TRAIN_PRESETS
 from geomem.train.config import TrainConfig, train_preset
+from geomem.train.ensemble import train_ensemble
 from geomem.train.loop import dsm_loss, train
+from geomem.train.snapshots import list_checkpoints, log_grid
 
 __all__ = [
     "TRAIN_PRESETS",
     "TrainConfig",
     "dsm_loss",
+    "list_checkpoints",
     "load_checkpoint",
+    "log_grid",
     "save_checkpoint",
     "train",
+    "train_ensemble",
     "train_preset",
 ]

@@ -148,15 +148,17 @@ def _train(cfgs, run_dirs, d, device, keep, progress, state_dir, compile) -> lis
     window = []
     for step in bar:
         window.append(step_fn(step))
-        if (step + 1) in keep:
-            name = lambda run_dir, k=step + 1: snapshot_path(run_dir, k)  # noqa: E731
-            export_members(cfgs, run_dirs, stack, losses, name=name)
-        if (step + 1) % cfg0.checkpoint_every == 0 or step + 1 == cfg0.steps:
+        boundary = (step + 1) % cfg0.checkpoint_every == 0 or step + 1 == cfg0.steps
+        if boundary:
             means = np.mean(window, axis=0)
             for member, v in zip(losses, means, strict=True):
                 member.append(float(v))
             window = []
             bar.set_postfix(loss=f"{float(np.mean(means)):.4f}")
+        if (step + 1) in keep:  # before the state: a resumed run never skips a kept step
+            name = lambda run_dir, k=step + 1: snapshot_path(run_dir, k)  # noqa: E731
+            export_members(cfgs, run_dirs, stack, losses, name=name)
+        if boundary:
             save_state(path, cfgs, stack, losses)
             export_members(cfgs, run_dirs, stack, losses)
     if start == cfg0.steps:  # killed after the last stacked save: members may lag

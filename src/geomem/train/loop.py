@@ -161,12 +161,14 @@ def fit(
     window = []
     for step in bar:
         window.append(_one_step(cfg, model, ema, opt, X, step))
-        if step + 1 in keep:
-            _save(snapshot_path(run_dir, step + 1), cfg, step + 1, model, ema, opt, losses)
-        if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+        boundary = (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps
+        if boundary:
             losses.append(float(np.mean(window)))
             window = []
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
+        if step + 1 in keep:  # before checkpoint.pt: a resumed run never skips a kept step
+            _save(snapshot_path(run_dir, step + 1), cfg, step + 1, model, ema, opt, losses)
+        if boundary:
             _save(run_dir / CHECKPOINT, cfg, step + 1, model, ema, opt, losses)
     metrics = {
         "steps": cfg.steps,
