@@ -108,43 +108,44 @@ def profile_table(step, n=30, rows=8) -> str:
 
 
 def main(compile: bool, quick: bool) -> None:
-    steps, windows = (10, 3) if quick else (25, 6)
-    threads = [1] if quick else [1, 2]
+    steps, windows = (10, 2) if quick else (20, 4)
+    torch._dynamo.config.recompile_limit = 64  # one compiled kernel per shape and thread count
     rows = []
-    for nt in threads:
+    plan = [(1, 4, True), (1, 8, True)] + ([] if quick else [(2, 8, False)])
+    for nt, E, with_compiled in plan:
         torch.set_num_threads(nt)
-        for E in (4, 8):
-            cfgs = configs(E, 128)
-            routes = {"single": single_route(cfgs[0]), "stacked": ensemble_route(cfgs)}
+        cfgs = configs(E, 128)
+        routes = {"single": single_route(cfgs[0]), "stacked": ensemble_route(cfgs)}
+        if nt == 1:
             routes["vmap"] = ensemble_route(cfgs, vmap=True)
-            if compile:
-                routes["compiled"] = ensemble_route(cfgs, compile=True)
-            for r in routes.values():  # warm-up (and compilation)
-                for k in range(3):
-                    r(k)
-            best = {name: 0.0 for name in routes}
-            for _ in range(2):  # interleave, so that load changes hit every route
-                for name, r in routes.items():
-                    best[name] = max(best[name], rate(r, steps, windows // 2))
-            flop = step_flop(128) * E
-            peak = bmm_rate(E, 128)
-            for name in routes:
-                per_net = best[name] * (1 if name == "single" else E)
-                ratio = per_net / best["single"]
-                gf = flop * best[name] / 1e9 if name != "single" else step_flop(128) * per_net / 1e9
-                rows.append(
-                    f"| {nt} | {E} | {name} | {best[name]:.1f} | {per_net:.1f} | {ratio:.2f}x "
-                    f"| {gf:.1f} | {peak / 1e9:.1f} | {gf * 1e9 / peak:.0%} |"
-                )
+        if compile and with_compiled:
+            routes["compiled"] = ensemble_route(cfgs, compile=True)
+        for r in routes.values():  # warm-up (and compilation)
+            for k in range(3):
+                r(k)
+        best = {name: 0.0 for name in routes}
+        for _ in range(2):  # interleave, so that load changes hit every route
+            for name, r in routes.items():
+                best[name] = max(best[name], rate(r, steps, windows // 2))
+        peak = bmm_rate(E, 128)
+        for name in routes:
+            per_net = best[name] * (1 if name == "single" else E)
+            gf = step_flop(128) * per_net / 1e9
+            rows.append(
+                f"| {nt} | {E} | {name} | {best[name]:.1f} | {per_net:.1f} "
+                f"| {per_net / best['single']:.2f}x | {gf:.1f} | {peak / 1e9:.1f} "
+                f"| {gf * 1e9 / peak:.0%} |"
+            )
     torch.set_num_threads(1)
     prof = profile_table(ensemble_route(configs(8, 128)))
     prof_single = profile_table(single_route(configs(1, 128)[0]))
     e5 = []
-    for nt in threads:
+    for nt in (1, 2):
         torch.set_num_threads(nt)
         for B in (256, 128):
             cfgs = configs(5, B, [250, 500, 1000, 4000, 20000])
-            for name in ("stacked", "compiled") if compile else ("stacked",):
+            names = ["stacked"] + (["compiled"] if compile and nt == 1 and B == 128 else [])
+            for name in names:
                 r = ensemble_route(cfgs, compile=name == "compiled")
                 for k in range(3):
                     r(k)

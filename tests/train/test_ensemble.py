@@ -224,3 +224,18 @@ def test_cli_bad_lists_are_one_line(tmp_path, capsys, value):
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--n-train: expected an integer >= 1" in err
+
+
+def test_cli_ensemble_dry_run_and_compile_flag(tmp_path, capsys):
+    out = tmp_path / "ens"
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--out", str(out), "--seed", "0,1", "--n-train", "20", "--dry-run"])
+    assert exc.value.code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [p["out"] for p in printed] == [str(out / "n20-s0"), str(out / "n20-s1")]
+    assert [p["config"]["seed"] for p in printed] == [0, 1]
+    assert not out.exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--out", str(out), "--n-train", "20", "--compile"])
+    assert exc.value.code == 2
+    assert "--compile: expected an ensemble" in capsys.readouterr().err
