@@ -2,45 +2,68 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.train.config import train_preset
+from geomem.train.ensemble import int_list, member_dir, train_ensemble
 from geomem.train.loop import train as run_train
 
 
 def train(
     out: Path = typer.Option(..., "--out", help="Run directory (config.json, checkpoint.pt)."),
     preset: str = typer.Option("paper", "--preset", help="Linear-manifold preset of the data."),
-    n_train: int = typer.Option(1000, "--n-train", help="N, training points."),
+    n_train: str = typer.Option(
+        "1000", "--n-train", help="N, training points; a comma list trains an ensemble."
+    ),
     steps: int = typer.Option(None, "--steps", help="Optimizer steps (default: from --config)."),
     config: str = typer.Option("cpu", "--config", help="Training preset: cpu | paper."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: str = typer.Option("0", "--seed", help="Seed; a comma list trains an ensemble."),
     parameterization: str = typer.Option("eps", "--parameterization", help="eps | x0 | score"),
     schedule: str = typer.Option("ve", "--schedule", help="ve | vp | ddpm | edm"),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
+    checkpoint_grid: int = typer.Option(
+        0, "--checkpoint-grid", help="Keep checkpoints at K, 2K, 4K, ... steps (0: none)."
+    ),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
+    compile: bool = typer.Option(
+        False, "--compile", help="Ensembles: torch.compile the step (faster after ~30 s)."
+    ),
     dry_run: bool = DRY_RUN,
 ):
-    """Train a score network on N points of a preset; rerun the same command to resume."""
+    """Train a score network on N points of a preset; rerun the same command to resume.
+
+    Comma lists in --n-train and --seed train every (N, seed) pair as one stacked ensemble
+    into OUT/n{N}-s{seed}/ (each an ordinary run directory)."""
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
-    cfg = train_preset(
-        config,
-        preset=preset,
-        n_train=n_train,
-        steps=steps,
-        seed=seed,
-        parameterization=parameterization,
-        schedule=schedule,
-        checkpoint_every=checkpoint_every,
-        device=device,
-    )
-    exit_if_dry_run(dry_run, cfg)
-    metrics = run_train(cfg, out, progress=True)
-    typer.echo(
-        f"wrote {out}: {cfg.steps} steps, loss {metrics['first_loss']:.4f} (first "
-        f"interval) -> {metrics['final_loss']:.4f} (last)"
-    )
+    ns, seeds = int_list("--n-train", n_train), int_list("--seed", seed, minimum=0)
+    kw = dict(preset=preset, steps=steps, parameterization=parameterization, schedule=schedule)
+    kw.update(checkpoint_every=checkpoint_every, device=device)
+    cfgs = [train_preset(config, n_train=n, seed=s, **kw) for n in ns for s in seeds]
+    grid = None
+    if checkpoint_grid:
+        from geomem.runs.snapshots import log_grid
+
+        grid = log_grid(cfgs[0].steps, checkpoint_grid)
+    if len(cfgs) == 1:
+        if compile:
+            raise ValueError("--compile: expected an ensemble (comma lists), got one run")
+        exit_if_dry_run(dry_run, cfgs[0])
+        m = run_train(cfgs[0], out, progress=True, checkpoint_steps=grid)
+        typer.echo(
+            f"wrote {out}: {cfgs[0].steps} steps, loss {m['first_loss']:.4f} (first "
+            f"interval) -> {m['final_loss']:.4f} (last)"
+        )
+        return
+    dirs = [member_dir(out, c) for c in cfgs]
+    if dry_run:
+        members = zip(dirs, cfgs, strict=True)
+        typer.echo(json.dumps([{"out": str(p), "config": c.to_json()} for p, c in members]))
+        raise typer.Exit(0)
+    metrics = train_ensemble(cfgs, dirs, progress=True, checkpoint_steps=grid, compile=compile)
+    for p, m in zip(dirs, metrics, strict=True):
+        typer.echo(f"wrote {p}: loss {m['first_loss']:.4f} -> {m['final_loss']:.4f}")

@@ -68,18 +68,21 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     return obj
 
 
-def read_checkpoint(run_dir: str | Path, *, device: str = "cpu") -> dict:
-    """The checkpoint dict of a training run directory (``run_dir/checkpoint.pt``)."""
-    path = Path(run_dir) / CHECKPOINT
+def read_checkpoint(run_dir: str | Path, *, device: str = "cpu", step: int | None = None) -> dict:
+    """The checkpoint dict of a training run directory: its final ``checkpoint.pt``, or the
+    one kept at ``step`` (``checkpoints/step-*.pt``, see ``geomem.runs.snapshots``)."""
+    from geomem.runs.snapshots import checkpoint_path
+
+    path = checkpoint_path(run_dir, step)
     if not path.is_file():
         _validate.fail("model", "a training run directory holding checkpoint.pt", str(run_dir))
     return load_checkpoint(path, map_location=device)
 
 
-def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu"):
-    """(config, checkpoint dict) of a run directory, the config read as ``config_cls`` (a
-    class with ``from_json``)."""
-    ck = read_checkpoint(run_dir, device=device)
+def read_run(run_dir: str | Path, config_cls, *, device: str = "cpu", step: int | None = None):
+    """(config, checkpoint dict) of a run directory (final, or kept at ``step``), the config
+    read as ``config_cls`` (a class with ``from_json``)."""
+    ck = read_checkpoint(run_dir, device=device, step=step)
     try:
         cfg = config_cls.from_json({**ck["config"], "device": device})
     except (ValueError, TypeError) as exc:

@@ -78,11 +78,18 @@ class NetworkScore:
 
     @classmethod
     def from_run(
-        cls, run_dir: str | Path, *, ema: bool = True, dtype=torch.float64, device: str = "cpu"
+        cls,
+        run_dir: str | Path,
+        *,
+        ema: bool = True,
+        dtype=torch.float64,
+        device: str = "cpu",
+        step: int | None = None,
     ) -> NetworkScore:
         """The network of a `geomem train` run directory (EMA weights unless ``ema=False``),
-        read through ``geomem.runs.checkpoint``."""
-        ck = read_checkpoint(run_dir, device=device)
+        at its final step or at a kept checkpoint ``step``, read through
+        ``geomem.runs.checkpoint``."""
+        ck = read_checkpoint(run_dir, device=device, step=step)
         model = mlp_from_checkpoint(ck, ema=ema)
         cfg = ck["config"]
         missing = [k for k in ("schedule", "parameterization", "sigma_data") if k not in cfg]

@@ -21,6 +21,7 @@ from geomem.data import preset as data_preset
 from geomem.nets.mlp import MLP, MLPConfig, mlp_from_checkpoint
 from geomem.nets.precond import Precond, network_inputs, target
 from geomem.runs.checkpoint import CHECKPOINT, load_checkpoint, read_run, save_checkpoint
+from geomem.runs.snapshots import check_steps, snapshot_path
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.train.config import TrainConfig, identity_of
@@ -109,17 +110,30 @@ def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
     io.write_json(path, cfg.to_json())
 
 
-def train(cfg: TrainConfig, run_dir: str | Path, *, progress: bool = False) -> dict:
+def train(
+    cfg: TrainConfig, run_dir: str | Path, *, progress: bool = False, checkpoint_steps=None
+) -> dict:
     """Train (or resume) the run of ``cfg`` in ``run_dir``; returns the metrics dict.
 
     Writes config.json (first), checkpoint.pt every ``checkpoint_every`` steps and at the end,
     and metrics.json when done. A finished run returns its metrics without training.
+    ``checkpoint_steps`` (e.g. ``snapshots.log_grid(cfg.steps)``): steps whose checkpoints are
+    also kept as ``checkpoints/step-0001000.pt``.
     """
     X = training_set(cfg)
-    return fit(cfg, run_dir, X, build_model(cfg, X.shape[1]), progress=progress)
+    model = build_model(cfg, X.shape[1])
+    return fit(cfg, run_dir, X, model, progress=progress, checkpoint_steps=checkpoint_steps)
 
 
-def fit(cfg, run_dir: str | Path, X: np.ndarray, model: torch.nn.Module, *, progress=False):
+def fit(
+    cfg,
+    run_dir: str | Path,
+    X: np.ndarray,
+    model: torch.nn.Module,
+    *,
+    progress=False,
+    checkpoint_steps=None,
+):
     """The loop of ``train`` for any network and data: ``model(x_in (B, d), c_noise (B,))``
     trained on the rows of X (N, d) under ``cfg`` (a TrainConfig or a config with the same
     training fields, ``to_json``, ``identity`` and ``from_json``; images flattened to d).
@@ -127,6 +141,7 @@ def fit(cfg, run_dir: str | Path, X: np.ndarray, model: torch.nn.Module, *, prog
     Writes config.json (first, refusing another run's), checkpoints and metrics.json.
     """
     device = check_device(cfg.device)
+    keep = check_steps(checkpoint_steps, cfg.steps)
     run_dir = Path(run_dir)
     prepare_run_dir(cfg, run_dir)
     X = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -146,11 +161,17 @@ def fit(cfg, run_dir: str | Path, X: np.ndarray, model: torch.nn.Module, *, prog
     window = []
     for step in bar:
         window.append(_one_step(cfg, model, ema, opt, X, step))
-        if (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps:
+        boundary = (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps
+        if boundary:
             losses.append(float(np.mean(window)))
             window = []
             bar.set_postfix(loss=f"{losses[-1]:.4f}")
-            _save(run_dir / CHECKPOINT, cfg, step + 1, model, ema, opt, losses)
+        if step + 1 in keep:  # before checkpoint.pt: a resumed run never skips a kept step
+            save_run_checkpoint(
+                snapshot_path(run_dir, step + 1), cfg, step + 1, model, ema, opt, losses
+            )
+        if boundary:
+            save_run_checkpoint(run_dir / CHECKPOINT, cfg, step + 1, model, ema, opt, losses)
     metrics = {
         "steps": cfg.steps,
         "final_loss": losses[-1] if losses else None,
@@ -177,7 +198,9 @@ def _one_step(cfg, model, ema, opt, X, step) -> float:
     return loss.item()
 
 
-def _save(path, cfg, step, model, ema, opt, losses) -> None:
+def save_run_checkpoint(path, cfg, step, model, ema, opt, losses) -> None:
+    """Write the training checkpoint of ``cfg`` at ``step`` (model, EMA, optimizer, the RNG
+    scheme and losses) to ``path``: the format every reader of run directories expects."""
     g_next = step_noise(cfg, 1, 1, step)[3] if step < cfg.steps else None
     rng = {
         "scheme": "torch.Generator per step, seeded by SeedSequence([seed, 4, step])",
@@ -216,7 +239,8 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     return int(ck["step"]), list(ck["losses"])
 
 
-def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu"):
-    """(model, TrainConfig, step) of a run directory; EMA weights by default."""
-    cfg, ck = read_run(run_dir, TrainConfig, device=device)
+def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu", step=None):
+    """(model, TrainConfig, step) of a run directory; EMA weights by default; the final
+    checkpoint, or the one kept at ``step`` (``runs.snapshots.list_checkpoints``)."""
+    cfg, ck = read_run(run_dir, TrainConfig, device=device, step=step)
     return mlp_from_checkpoint(ck, ema=ema).to(device), cfg, int(ck["step"])
