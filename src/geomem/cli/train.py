@@ -24,6 +24,7 @@ def train(
     seed: str = typer.Option("0", "--seed", help="Seed; a comma list trains an ensemble."),
     parameterization: str = typer.Option("eps", "--parameterization", help="eps | x0 | score"),
     schedule: str = typer.Option("ve", "--schedule", help="ve | vp | ddpm | edm"),
+    batch_size: int = typer.Option(None, "--batch-size", help="Batch (default: from --config)."),
     checkpoint_every: int = typer.Option(None, "--checkpoint-every"),
     checkpoint_grid: int = typer.Option(
         0, "--checkpoint-grid", help="Keep checkpoints at K, 2K, 4K, ... steps (0: none)."
@@ -42,7 +43,7 @@ def train(
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
     ns, seeds = int_list("--n-train", n_train), int_list("--seed", seed, minimum=0)
     kw = dict(preset=preset, steps=steps, parameterization=parameterization, schedule=schedule)
-    kw.update(checkpoint_every=checkpoint_every, device=device)
+    kw.update(checkpoint_every=checkpoint_every, device=device, batch_size=batch_size)
     cfgs = [train_preset(config, n_train=n, seed=s, **kw) for n in ns for s in seeds]
     grid = None
     if checkpoint_grid:
