@@ -57,6 +57,12 @@ def matrix(name: str, X: object, d: int | None = None) -> np.ndarray:
         fail(name, "at least one row (N >= 1)", f"shape {arr.shape}")
     if d is not None and arr.shape[1] != d:
         fail(name, f"{d} columns (d = {d})", f"shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        fail(name, "finite values", f"{int(np.sum(~np.isfinite(arr)))} NaN/inf entries")
+    if arr.dtype.kind == "f":  # in chunks of rows: no (N, d) temporary for large or mapped X
+        step = max(1, (1 << 20) // max(1, arr.shape[1]))
+        bad = sum(
+            int(np.count_nonzero(~np.isfinite(arr[i : i + step])))
+            for i in range(0, arr.shape[0], step)
+        )
+        if bad:
+            fail(name, "finite values", f"{bad} NaN/inf entries")
     return arr

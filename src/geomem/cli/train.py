@@ -6,8 +6,10 @@ from pathlib import Path
 
 import typer
 
+from geomem.boundary import check_device
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.train.config import train_preset
+from geomem.train.loop import check_inputs
 from geomem.train.loop import train as run_train
 
 
@@ -27,6 +29,7 @@ def train(
     """Train a score network on N points of a preset; rerun the same command to resume."""
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
+    check_device("--device", device)
     cfg = train_preset(
         config,
         preset=preset,
@@ -38,6 +41,7 @@ def train(
         checkpoint_every=checkpoint_every,
         device=device,
     )
+    check_inputs(cfg, out)
     exit_if_dry_run(dry_run, cfg)
     metrics = run_train(cfg, out, progress=True)
     typer.echo(

@@ -6,34 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from geomem import _validate
-
 
 def load_array(path: str | Path, name: str = "data", d: int | None = None) -> np.ndarray:
     """Load a finite (N, d) float64 array from ``.npy`` or ``.npz``.
 
-    An ``.npz`` must hold one array, or an array called ``X``.
+    An ``.npz`` must hold one array, or an array called ``X``. A float64 ``.npy`` is returned
+    as a read-only memory map (no copy); see ``geomem.boundary.files.read_array``.
     """
-    path = Path(path)
-    if path.suffix not in (".npy", ".npz"):
-        _validate.fail(name, "a .npy or .npz file", str(path))
-    if not path.is_file():
-        _validate.fail(name, "an existing readable file", str(path))
-    try:
-        loaded = np.load(path, allow_pickle=False)
-    except Exception as exc:  # numpy raises several kinds for corrupt files
-        _validate.fail(name, "a readable .npy/.npz file", f"{path} ({type(exc).__name__}: {exc})")
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            keys = list(loaded.keys())
-            if "X" in keys:
-                arr = loaded["X"]
-            elif len(keys) == 1:
-                arr = loaded[keys[0]]
-            else:
-                _validate.fail(
-                    name, "an .npz with one array or an array named 'X'", f"arrays {keys}"
-                )
-    else:
-        arr = loaded
-    return _validate.matrix(name, arr, d).astype(np.float64)
+    from geomem.boundary.files import read_array
+
+    return read_array(name, path, d)

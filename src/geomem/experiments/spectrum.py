@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -10,6 +9,9 @@ import numpy as np
 
 import geomem
 from geomem import _validate
+from geomem.boundary import check_device, check_fits, read_array, read_json
+from geomem.boundary.devices import check_form
+from geomem.boundary.sizes import matrix_bytes, scan_bytes
 from geomem.data import LinearManifold, load_array, preset, query_points
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
@@ -64,6 +66,7 @@ class SpectrumConfig:
         _validate.positive_int("population_n", self.population_n)
         _validate.positive("threshold", self.threshold)
         get_schedule(self.schedule)
+        check_form("device", self.device)
 
 
 def _check_run_dir(cfg: SpectrumConfig) -> None:
@@ -73,7 +76,7 @@ def _check_run_dir(cfg: SpectrumConfig) -> None:
         _validate.fail(
             "model", "'exact', 'population' or a `geomem train` run directory", cfg.model
         )
-    tcfg = json.loads((run / "config.json").read_text())
+    tcfg = read_json("model", run / "config.json")
     mine = {
         "preset": cfg.preset,
         "n_train": cfg.n_train,
@@ -85,6 +88,36 @@ def _check_run_dir(cfg: SpectrumConfig) -> None:
         _validate.fail(
             "model", f"a run trained on the queried data {mine}", f"{cfg.model} trained with {diff}"
         )
+
+
+def check_inputs(cfg: SpectrumConfig) -> None:
+    """Everything a run would refuse, checked before anything is computed or written (the
+    run and ``--dry-run`` both call this): the device, the data and points files (read, not
+    copied), the trained run's checkpoint, and the memory the request needs."""
+    check_device("device", cfg.device)
+    if cfg.data_file is not None:
+        X = read_array("data", cfg.data_file)
+        n, d = X.shape
+        data_bytes = matrix_bytes(n, d, 0.1)  # memory-mapped; chunks and row norms only
+    else:
+        d, n = preset(cfg.preset).d, cfg.n_train
+        data_bytes = matrix_bytes(n, d, 3)
+    _validate.positive_int("n_train", n)
+    check_fits("n_train", data_bytes, n)
+    b = cfg.n_points
+    if cfg.points not in POINT_KINDS:
+        b = read_array("points", cfg.points, d=d).shape[0]
+    elif cfg.points == "origin":
+        b = 1
+    elif cfg.points == "train":
+        b = min(b, n)
+    if cfg.model == "population":
+        check_fits("population_n", matrix_bytes(cfg.population_n, d, 3), cfg.population_n)
+    elif cfg.model != "exact":
+        score = NetworkScore.from_run(cfg.model, device=cfg.device)
+        if score.d != d:
+            _validate.fail("model", f"a network of dimension d = {d}", f"d = {score.d}")
+    check_fits("n_points", scan_bytes(len(cfg.noise_var), b, d), b)
 
 
 def _training_set(cfg: SpectrumConfig) -> tuple[np.ndarray, LinearManifold | None]:
@@ -108,6 +141,7 @@ def build_score(cfg: SpectrumConfig, X: np.ndarray, manifold: LinearManifold | N
 
 def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, NoiseScan]:
     """Run a spectrum measurement; returns the JSON-ready result and the scan."""
+    check_inputs(cfg)
     X, manifold = _training_set(cfg)
     d = X.shape[1]
     kind, path = (cfg.points, None) if cfg.points in POINT_KINDS else ("file", cfg.points)

@@ -100,7 +100,7 @@ def mlp_from_checkpoint(checkpoint: dict, *, ema: bool = True) -> MLP:
             MLPConfig(d=d, width=cfg["width"], n_blocks=cfg["n_blocks"], emb_dim=cfg["emb_dim"])
         )
         net.load_state_dict(checkpoint["ema" if ema else "model"])
-    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
         _validate.fail(
             "checkpoint",
             "the weights of geomem's residual MLP matching its config",
