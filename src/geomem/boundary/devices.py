@@ -25,7 +25,11 @@ def check_device(name: str, device: object) -> str:
 
     if device.startswith("cuda"):
         if not torch.backends.cuda.is_built():
-            _validate.fail(name, "'cpu' (CUDA is not available on this machine: this torch build has none)", device)
+            _validate.fail(
+                name,
+                "'cpu' (CUDA is not available on this machine: this torch build has none)",
+                device,
+            )
         if not torch.cuda.is_available():
             _validate.fail(name, "'cpu' (CUDA is not available on this machine)", device)
         index = int(device.split(":")[1]) if ":" in device else 0
