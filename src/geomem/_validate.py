@@ -66,3 +66,12 @@ def matrix(name: str, X: object, d: int | None = None) -> np.ndarray:
         if bad:
             fail(name, "finite values", f"{bad} NaN/inf entries")
     return arr
+
+
+def seed(name: str, value: int) -> int:
+    """Return ``value`` if it is an int >= 0 (a seed for NumPy's SeedSequence)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        fail(name, "an integer >= 0", value, TypeError)
+    if value < 0:
+        fail(name, "an integer >= 0", value)
+    return int(value)

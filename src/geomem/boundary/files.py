@@ -46,7 +46,7 @@ def open_array(name: str, path: str | Path) -> np.ndarray:
                     name, "an .npz with one array or an array named 'X'", f"{path}: arrays {keys}"
                 )
             return npz["X" if "X" in keys else keys[0]]
-    except (ValueError, OSError, EOFError, KeyError, TypeError) as exc:
+    except Exception as exc:  # numpy and zipfile raise many kinds on damaged files
         if str(exc).startswith(f"{name}: expected"):
             raise
         _validate.fail(
@@ -105,11 +105,11 @@ def read_json(name: str, path: str | Path, kind: type = dict):
     return obj
 
 
-def refuse_other(name: str, path: str | Path, mine: dict, key: str = "config") -> None:
+def refuse_other(name: str, path: str | Path, mine: dict, key: str | None = "config") -> None:
     """Refuse to overwrite ``path`` (a JSON output) when it holds a result of another config.
 
-    ``mine`` is this request's config as JSON data; the file's ``obj[key]`` must equal it. A
-    file that is not a geomem result of that layout is refused too.
+    ``mine`` is this request's config as JSON data; the file's ``obj[key]`` (the whole file
+    when ``key`` is None) must equal it. A file that is not such a JSON file is refused too.
     """
     path = Path(path)
     if path.is_dir():
@@ -120,7 +120,8 @@ def refuse_other(name: str, path: str | Path, mine: dict, key: str = "config") -
         old = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         old = None
-    if not isinstance(old, dict) or old.get(key) != json.loads(json.dumps(mine)):
+    got = old if key is None or not isinstance(old, dict) else old.get(key)
+    if not isinstance(old, dict) or got != json.loads(json.dumps(mine)):
         _validate.fail(
             name,
             "a new path or one holding this same result (delete it to start over)",

@@ -19,6 +19,7 @@ import geomem
 from geomem import _validate, io
 from geomem.boundary import sizes
 from geomem.data import preset
+from geomem.data.queries import _noise
 from geomem.experiments.phase_agreement import agreement
 from geomem.experiments.phase_cell import PhaseCellConfig, measure_cell, save_npz
 from geomem.runs.base import Experiment
@@ -52,6 +53,9 @@ class PhaseConfig:
             _validate.fail("n_train", "a non-empty list", self.n_train)
         if not self.seeds:
             _validate.fail("seeds", "a non-empty list", self.seeds)
+        for s in self.seeds:
+            _validate.seed("seeds", s)
+        _noise(self.point_noise)
         self.cell(self.n_train[0], self.seeds[0])  # validates the remaining fields
 
     def cell(self, n_train: int, seed: int) -> PhaseCellConfig:

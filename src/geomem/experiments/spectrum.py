@@ -13,6 +13,7 @@ from geomem.boundary import check_device, check_fits, read_array, read_json
 from geomem.boundary.devices import check_form
 from geomem.boundary.sizes import matrix_bytes, scan_bytes
 from geomem.data import LinearManifold, load_array, preset, query_points
+from geomem.data.queries import _noise
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
@@ -20,6 +21,7 @@ from geomem.scores.population import population_score
 from geomem.spectra.scan import NoiseScan, scan_noise
 
 POINT_KINDS = ("train", "fresh", "origin")
+METHODS = ("auto", "closed-form", "gram", "autodiff")
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,12 @@ class SpectrumConfig:
             )
         _validate.positive_int("n_points", self.n_points)
         _validate.positive_int("population_n", self.population_n)
+        _validate.seed("seed", self.seed)
+        if self.method not in METHODS:
+            _validate.fail("method", f"one of {list(METHODS)}", self.method)
+        if not isinstance(self.points, str) or not self.points.strip():
+            _validate.fail("points", f"one of {list(POINT_KINDS)} or a .npy/.npz file", self.points)
+        _noise(self.point_noise)
         _validate.positive("threshold", self.threshold)
         get_schedule(self.schedule)
         check_form("device", self.device)

@@ -61,7 +61,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         _validate.fail(
             "checkpoint",
             "a readable geomem checkpoint",
-            f"{path} ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})",
+            f"{path} ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:80]})",
         )
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         _validate.fail("checkpoint", f"a dict with format '{FORMAT}'", f"{path} (a foreign file)")

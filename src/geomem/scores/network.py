@@ -83,7 +83,7 @@ class NetworkScore:
         """The network of a `geomem train` run directory (EMA weights unless ``ema=False``),
         read through ``geomem.runs.checkpoint``."""
         ck = read_checkpoint(run_dir, device=device)
-        model = mlp_from_checkpoint(ck, ema=ema)
+        model = mlp_from_checkpoint(ck, ema=ema, where=Path(run_dir) / "checkpoint.pt")
         cfg = ck["config"]
         missing = [k for k in ("schedule", "parameterization", "sigma_data") if k not in cfg]
         if missing:

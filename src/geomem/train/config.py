@@ -81,6 +81,7 @@ class TrainConfig(RunConfig):
             "checkpoint_every",
         ):
             _validate.positive_int(name, getattr(self, name))
+        _validate.seed("seed", self.seed)
         _validate.positive("lr", self.lr)
         if self.optimizer not in OPTIMIZERS:
             _validate.fail("optimizer", f"one of {list(OPTIMIZERS)}", self.optimizer)

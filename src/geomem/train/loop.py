@@ -113,6 +113,9 @@ def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None) -> None:
             _validate.fail(
                 "checkpoint", "a checkpoint of this run's config", f"{run_dir / CHECKPOINT}"
             )
+        if isinstance(cfg, TrainConfig):  # its tensors must fit the config's network
+            mlp_from_checkpoint(ck, ema=False, where=run_dir / CHECKPOINT)
+            mlp_from_checkpoint(ck, ema=True, where=run_dir / CHECKPOINT)
 
 
 def _check_config(cfg, run_dir: Path) -> None:
