@@ -102,6 +102,7 @@ def _runs(d: Path) -> None:
     (d / "not_a_run").mkdir()
 
 
+NV = "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\n"
 SPECS = {
     "spec_syntax.toml": "experiment = 'spectrum'\n[base\n",
     "spec_empty.toml": "",
@@ -110,8 +111,8 @@ SPECS = {
     "spec_exp_type.toml": "experiment = 3\n",
     "spec_grid_field.toml": "experiment = 'spectrum'\n[grid]\nn_trian = [1]\n",
     "spec_base_field.toml": "experiment = 'spectrum'\n[base]\nnoise_vr = [0.1]\n",
-    "spec_grid_scalar.toml": "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\n[grid]\nseed = 3\n",
-    "spec_grid_empty.toml": "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\n[grid]\nseed = []\n",
+    "spec_grid_scalar.toml": NV + "[grid]\nseed = 3\n",
+    "spec_grid_empty.toml": NV + "[grid]\nseed = []\n",
     "spec_bad_value.toml": "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\nn_train = 0\n",
     "spec_bad_type.toml": "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\nn_train = 'x'\n",
     "spec_neg_noise.toml": "experiment = 'spectrum'\n[base]\nnoise_var = [-1.0]\n",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem import _validate
 from geomem.boundary import refuse_other, sizes
+from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import int_list
 from geomem.experiments.demo import DemoConfig, run_demo
 from geomem.runs.config import to_dict
