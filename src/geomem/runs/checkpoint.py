@@ -43,9 +43,9 @@ def save_checkpoint(
         "rng": rng,
         "losses": [float(v) for v in losses],
     }
-    with atomic_path(path) as tmp:
-        try:
-            torch.save(obj, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        try:  # into a handle: the zip's record names do not carry the temporary file's name
+            torch.save(obj, fh)
         except RuntimeError as exc:  # torch's zip writer reports a full disk this way
             raise write_error(path, exc) from exc
 
