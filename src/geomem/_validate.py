@@ -61,6 +61,23 @@ def matrix(name: str, X: object, d: int | None = None, finite: bool = True) -> n
         fail(name, "at least one row (N >= 1)", f"shape {arr.shape}")
     if d is not None and arr.shape[1] != d:
         fail(name, f"{d} columns (d = {d})", f"shape {arr.shape}")
-    if finite and not np.all(np.isfinite(arr)):
-        fail(name, "finite values", f"{int(np.sum(~np.isfinite(arr)))} NaN/inf entries")
+    if (
+        finite and arr.dtype.kind == "f"
+    ):  # in chunks of rows: no (N, d) temporary for large or mapped X
+        step = max(1, (1 << 20) // max(1, arr.shape[1]))
+        bad = sum(
+            int(np.count_nonzero(~np.isfinite(arr[i : i + step])))
+            for i in range(0, arr.shape[0], step)
+        )
+        if bad:
+            fail(name, "finite values", f"{bad} NaN/inf entries")
     return arr
+
+
+def seed(name: str, value: int) -> int:
+    """Return ``value`` if it is an int >= 0 (a seed for NumPy's SeedSequence)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        fail(name, "an integer >= 0", value, TypeError)
+    if value < 0:
+        fail(name, "an integer >= 0", value)
+    return int(value)

@@ -13,17 +13,35 @@ import numpy as np
 
 @contextmanager
 def atomic_path(path: str | Path):
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically."""
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
+
+    A write that fails (full disk, no permission) leaves ``path`` as it was, removes the
+    temporary file and raises one line naming ``path``: an ``OSError`` whose message is
+    ``<path>: expected a writable location with free space, got <why>``.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        if ": expected " in str(exc):
+            raise
+        raise write_error(path, exc) from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_error(path: str | Path, exc: BaseException) -> OSError:
+    """The one-line OSError of a failed write to ``path`` (errno kept)."""
+    why = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:80] or type(exc).__name__
+    err = OSError(f"{path}: expected a writable location with free space, got {why!r}")
+    err.errno = getattr(exc, "errno", None)
+    return err
 
 
 def write_json(path: str | Path, obj) -> None:

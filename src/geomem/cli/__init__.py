@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer._click import exceptions as cx
 
 from geomem.cli import copies as _copies
 from geomem.cli import demo as _demo
@@ -18,6 +19,7 @@ from geomem.cli import spectrum as _spectrum
 from geomem.cli import sweep as _sweep
 from geomem.cli import theory as _theory
 from geomem.cli import train as _train
+from geomem.cli.errors import PREFIX, error_line, usage_line
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -36,11 +38,24 @@ app.command("report")(_sweep.report)
 app.command("sample")(_sample.sample)
 app.command("copies")(_copies.copies)
 
+USER_ERRORS = (ValueError, TypeError, OSError, MemoryError)
+
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user errors become one line on stderr and exit code 2, no traceback."""
+    """Entry point: user errors become one line on stderr and exit code 2, no traceback.
+
+    Always ends with ``SystemExit``: 0 on success, 2 on bad input, or the code a command chose
+    (``geomem sweep`` exits 1 when runs failed).
+    """
     try:
-        app(args=argv)
-    except (ValueError, TypeError, OSError) as exc:
-        typer.echo(f"geomem: error: {exc}", err=True)
+        code = app(args=argv, standalone_mode=False, prog_name="geomem")
+    except cx.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(2)
+    except cx.UsageError as exc:
+        typer.echo(PREFIX + usage_line(exc, argv if argv is not None else sys.argv[1:]), err=True)
+        sys.exit(2)
+    except USER_ERRORS as exc:
+        typer.echo(PREFIX + error_line(exc), err=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

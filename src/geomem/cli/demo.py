@@ -7,9 +7,12 @@ from pathlib import Path
 
 import typer
 
+from geomem import _validate
+from geomem.boundary import refuse_other, sizes
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import int_list
 from geomem.experiments.demo import DemoConfig, run_demo
+from geomem.runs.config import to_dict
 
 
 def demo(
@@ -29,6 +32,13 @@ def demo(
         population_n=population_n,
         seed=seed,
     )
+    if out.exists() and not out.is_dir():
+        _validate.fail("--out", "a directory", f"{out} (a file)")
+    refuse_other("--out", out / "config.json", to_dict(cfg), key=None)
+    sizes.check_count("--n-noise", n_noise)
+    n = max(max(cfg.n_train), cfg.population_n)
+    need = sizes.matrix_bytes(n, 30, 3) + sizes.scan_bytes(n_noise, n_points, 30)
+    sizes.check_fits("--n-train", need, n)
     exit_if_dry_run(dry_run, cfg)
     start = time.perf_counter()
     run_demo(cfg, out)

@@ -12,8 +12,10 @@ from geomem.runs.config import config_hash, to_dict
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the resolved config and exit.")
 
 
-def exit_if_dry_run(dry_run: bool, config: Any) -> None:
-    """When ``dry_run``, print ``config`` (JSON, with its run id) and exit 0 writing nothing."""
+def exit_if_dry_run(dry_run: bool, config: Any, **extra: Any) -> None:
+    """When ``dry_run``, print ``config`` (JSON, with its run id, and the ``extra`` fields of
+    the request) and exit 0 writing nothing. Callers validate everything the run would refuse
+    (files, device, sizes) before calling this, so a dry run fails where the run would."""
     if dry_run:
         typer.echo(
             json.dumps(
@@ -21,6 +23,7 @@ def exit_if_dry_run(dry_run: bool, config: Any) -> None:
                     "config_class": type(config).__name__,
                     "config_hash": config_hash(config),
                     "config": to_dict(config),
+                    **extra,
                 },
                 indent=1,
             )

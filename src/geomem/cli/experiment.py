@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from geomem import _validate
+from geomem.boundary import check_device, sizes
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
 from geomem.experiments.linear_networks import LinearNetworkConfig, SweepConfig, run_sweep
@@ -48,6 +50,10 @@ def linear_networks(
         device=device,
     )
     sweep = SweepConfig(int_list("--n-train", n_train), base)
+    _check_sweep_dir(out)
+    check_device("--device", device)
+    need = sizes.matrix_bytes(max(max(sweep.n_train), population_n), 30, 3)
+    sizes.check_fits("n_train", need, max(sweep.n_train))
     exit_if_dry_run(dry_run, sweep)
     results = run_sweep(sweep, out, progress=True, theory=_rem_kept)
     typer.echo(
@@ -72,9 +78,10 @@ def images(
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
     out: Path = typer.Option(Path("runs/images"), "--out", help="Sweep directory."),
+    dry_run: bool = DRY_RUN,
 ):
     """Train a U-Net per N; its dimension vs the exact score's at training/held-out images."""
-    from geomem.experiments.images import ImagesConfig, run_image_sweep
+    from geomem.experiments.images import ImagesConfig, check_sweep, run_image_sweep
 
     ns = int_list("--n-train", n_train)
     base = ImagesConfig(
@@ -92,8 +99,17 @@ def images(
         seed=seed,
         device=device,
     )
+    _check_sweep_dir(out)
+    check_device("--device", device)
+    check_sweep(ns, base, rule)  # the rule, every N and the dataset files, as the run reads them
+    exit_if_dry_run(dry_run, base, n_train=list(ns), rule=rule)
     results = run_image_sweep(ns, base, out, rule=rule, progress=True)
     typer.echo(f"wrote {out}: table.md, dimension_vs_n.png, spectra.png ({len(results)} runs)")
+
+
+def _check_sweep_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        _validate.fail("--out", "a directory", f"{out} (a file)")
 
 
 @app.command("copies")

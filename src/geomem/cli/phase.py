@@ -9,7 +9,7 @@ import typer
 
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
-from geomem.experiments.phase import PhaseConfig, run_phase, write_config
+from geomem.experiments.phase import PhaseConfig, check_inputs, run_phase, write_config
 
 
 def phase_diagram(
@@ -17,7 +17,7 @@ def phase_diagram(
     preset: str = typer.Option("paper", "--preset"),
     n_train: str = typer.Option(None, "--n-train", help="N grid (default 2^5..2^15)."),
     noise_var: str = typer.Option(
-        None, "--noise-var", help="v grid (default logspace:10^-4.5:10^0.5:41)."
+        None, "--noise-var", help="v grid (default logspace:10^-4.5:10^0.5:41, 8 per decade)."
     ),
     seeds: str = typer.Option("0,1,2,3", "--seeds", help="Independent training draws."),
     points: str = typer.Option("train", "--points", help="train | fresh | origin"),
@@ -32,11 +32,10 @@ def phase_diagram(
     if n_train is not None:
         kw["n_train"] = int_list("--n-train", n_train)
     if noise_var is not None:
-        kw["noise_var"] = float_list("--noise-var", noise_var)
-    seed_list = tuple(int(s) for s in seeds.split(",") if s.strip()) if seeds.strip() else ()
+        kw["noise_var"] = float_list("--noise-var", noise_var, positive=True)
     cfg = PhaseConfig(
         preset=preset,
-        seeds=seed_list,
+        seeds=int_list("--seeds", seeds, minimum=0),
         points=points,
         n_points=n_points,
         point_noise=point_noise,
@@ -44,6 +43,7 @@ def phase_diagram(
         route=route,
         **kw,
     )
+    check_inputs(cfg, out)
     exit_if_dry_run(dry_run, cfg)
     write_config(cfg, out)
     start = time.perf_counter()

@@ -8,9 +8,11 @@ import numpy as np
 import typer
 
 from geomem import _validate, io
+from geomem.boundary import check_device, refuse_other, sigma_to_var
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list
-from geomem.experiments.spectrum import SpectrumConfig, run_spectrum
+from geomem.experiments.spectrum import SpectrumConfig, check_inputs, run_spectrum
+from geomem.runs.config import to_dict
 
 
 def spectrum(
@@ -40,12 +42,16 @@ def spectrum(
     """Normalised Jacobian spectra and dimensions of an exact or trained score over noise levels."""
     if (noise_var is None) == (sigma is None):
         _validate.fail("--noise-var/--sigma", "exactly one of the two", None)
-    v = float_list("--noise-var", noise_var) or tuple(
-        s**2 for s in _validate.positive_list("--sigma", float_list("--sigma", sigma))
-    )
+    if data is not None and preset is not None:
+        _validate.fail("--preset/--data", "one of the two", f"--preset {preset} --data {data}")
+    if noise_var is not None:
+        v = float_list("--noise-var", noise_var)  # the config checks v > 0
+    else:
+        v = sigma_to_var("--sigma", float_list("--sigma", sigma))
+    check_device("--device", device)
     cfg = SpectrumConfig(
         noise_var=v,
-        preset=None if data else (preset or "paper"),
+        preset=None if data is not None else (preset if preset is not None else "paper"),
         data_file=data,
         n_train=n_train,
         seed=seed,
@@ -58,12 +64,19 @@ def spectrum(
         threshold=threshold,
         device=device,
     )
-    if data and preset:
-        _validate.fail("--preset/--data", "one of the two", f"--preset {preset} --data {data}")
+    points_path = Path(str(out) + ".points.npy")
+    refuse_other("--out", out, to_dict(cfg))
+    check_inputs(cfg)
     exit_if_dry_run(dry_run, cfg)
     result, scan = run_spectrum(cfg, progress=True)
-    io.save_npy(str(out) + ".points.npy", scan.points)
-    io.write_json(out, result)
+    had_points = points_path.exists()
+    try:
+        io.save_npy(points_path, scan.points)
+        io.write_json(out, result)
+    except BaseException:
+        if not had_points:  # no OUT.points.npy without its OUT
+            points_path.unlink(missing_ok=True)
+        raise
     dims = np.asarray(result["dimension"]).mean(axis=1)
     typer.echo(
         f"wrote {out}: {len(v)} noise levels x {scan.points.shape[1]} points, "

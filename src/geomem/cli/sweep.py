@@ -51,6 +51,13 @@ def sweep(
         f"{out}: {res.total} runs, {res.skipped} already finished, {res.ok} ok, "
         f"{res.failed} failed{failed}{busy}"
     )
+    if res.failed:  # runs failed: not bad input (2), but not a success either
+        typer.echo(
+            f"geomem: error: runs: expected every run to finish, got {res.failed} failed "
+            f"(their errors are in {out}/results.jsonl; rerun to redo them)",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def report(

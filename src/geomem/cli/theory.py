@@ -25,7 +25,9 @@ def critical_noise(
     n_train: float = typer.Option(..., "--n-train", help="N, training-set size (>= 2)."),
     dims: str = typer.Option(None, "--dims", help="Directions per block (default 1 each)."),
     normalized: bool = typer.Option(
-        False, "--normalized/--not-normalized", help="Sphere-normalised data (REM gate g = 0)."
+        True,
+        "--normalized/--not-normalized",
+        help="Sphere-normalised data (REM gate g = 0), the library's default too.",
     ),
     noise_var: str = typer.Option(
         "logspace:1e-5:10:61",
@@ -35,9 +37,10 @@ def critical_noise(
     out: Path = typer.Option(..., "--out", help="Output JSON."),
 ):
     """Critical noise variance per block (REM heuristic) and the kept dimension on a grid."""
-    s = _validate.positive_list("--stds", float_list("--stds", stds))
+    s = float_list("--stds", stds, positive=True)
     m = None if dims is None else int_list("--dims", dims)
-    v = _validate.positive_list("--noise-var", float_list("--noise-var", noise_var))
+    v = float_list("--noise-var", noise_var, positive=True)
+    _n_train("--n-train", n_train)
     vc = rem.critical_noise_var(s, n_train, dims=m, normalized=normalized)
     kept = rem.kept_dimension(s, n_train, v, dims=m, normalized=normalized)
     result = {
@@ -77,8 +80,11 @@ def collapse_time(
         )
     if load is None and (n_train is None or d is None):
         _validate.fail("--n-train/--d", "both together", {"n_train": n_train, "d": d})
+    if load is None:
+        _n_train("--n-train", n_train)
+        _validate.positive_int("--d", d)
     if eigvals is not None:
-        lam = np.asarray(float_list("--eigvals", eigvals))
+        lam = np.asarray(float_list("--eigvals", eigvals, positive=True))
         source = "given"
     else:
         s, m, _ = predict.manifold_blocks(preset)
@@ -111,7 +117,14 @@ def spectrum(
     out: Path = typer.Option(..., "--out", help="Output JSON (geomem spectrum layout)."),
 ):
     """Predicted normalised spectra, one 'point', in the layout of `geomem spectrum`."""
-    v = _validate.positive_list("--noise-var", float_list("--noise-var", noise_var))
+    v = float_list("--noise-var", noise_var, positive=True)
+    _n_train("--n-train", n_train)
     result = predict.predicted_spectra(preset, n_train, v, mapping=mapping, threshold=threshold)
     io.write_json(out, result)
     typer.echo(f"wrote {out}: {len(v)} noise levels, d = {result['d']}")
+
+
+def _n_train(name: str, n: float) -> float:
+    if not np.isfinite(n) or n < 2:
+        _validate.fail(name, "a finite number >= 2 (ln N > 0)", n)
+    return n

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import typer
 
+from geomem.boundary import check_device
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.train.config import train_preset
 from geomem.train.ensemble import int_list, member_dir, train_ensemble
+from geomem.train.loop import check_inputs
 from geomem.train.loop import train as run_train
 
 
@@ -41,6 +43,7 @@ def train(
     into OUT/n{N}-s{seed}/ (each an ordinary run directory)."""
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
+    check_device("--device", device)
     ns, seeds = int_list("--n-train", n_train), int_list("--seed", seed, minimum=0)
     kw = dict(preset=preset, steps=steps, parameterization=parameterization, schedule=schedule)
     kw.update(checkpoint_every=checkpoint_every, device=device, batch_size=batch_size)
@@ -53,6 +56,7 @@ def train(
     if len(cfgs) == 1:
         if compile:
             raise ValueError("--compile: expected an ensemble (comma lists), got one run")
+        check_inputs(cfgs[0], out)
         exit_if_dry_run(dry_run, cfgs[0])
         m = run_train(cfgs[0], out, progress=True, checkpoint_steps=grid)
         typer.echo(
@@ -61,6 +65,8 @@ def train(
         )
         return
     dirs = [member_dir(out, c) for c in cfgs]
+    for c, p in zip(cfgs, dirs, strict=True):
+        check_inputs(c, p)
     if dry_run:
         members = zip(dirs, cfgs, strict=True)
         typer.echo(json.dumps([{"out": str(p), "config": c.to_json()} for p, c in members]))

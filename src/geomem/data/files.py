@@ -12,9 +12,12 @@ from geomem import _validate
 def load_array(path: str | Path, name: str = "data", d: int | None = None) -> np.ndarray:
     """Load a finite (N, d) float64 array from ``.npy`` or ``.npz``.
 
-    An ``.npz`` must hold one array, or an array called ``X``.
+    An ``.npz`` must hold one array, or an array called ``X``. A float64 ``.npy`` is returned
+    as a read-only memory map (no copy); see ``geomem.boundary.files.read_array``.
     """
-    return _validate.matrix(name, _read(path, name), d).astype(np.float64)
+    from geomem.boundary.files import read_array
+
+    return read_array(name, path, d)
 
 
 def open_array(path: str | Path, name: str = "data", d: int | None = None) -> np.ndarray:
@@ -24,30 +27,6 @@ def open_array(path: str | Path, name: str = "data", d: int | None = None) -> np
     finiteness is not (that would read the whole file): stream it chunk by chunk, as
     :func:`geomem.memorization.nearest_neighbors` does.
     """
-    return _validate.matrix(name, _read(path, name, mmap_mode="r"), d, finite=False)
+    from geomem.boundary.files import open_array as _open
 
-
-def _read(path: str | Path, name: str, mmap_mode: str | None = None) -> np.ndarray:
-    path = Path(path)
-    if path.suffix not in (".npy", ".npz"):
-        _validate.fail(name, "a .npy or .npz file", str(path))
-    if not path.is_file():
-        _validate.fail(name, "an existing readable file", str(path))
-    try:
-        loaded = np.load(path, allow_pickle=False, mmap_mode=mmap_mode)
-    except Exception as exc:  # numpy raises several kinds for corrupt files
-        _validate.fail(name, "a readable .npy/.npz file", f"{path} ({type(exc).__name__}: {exc})")
-    if isinstance(loaded, np.lib.npyio.NpzFile):
-        with loaded:
-            keys = list(loaded.keys())
-            if "X" in keys:
-                arr = loaded["X"]
-            elif len(keys) == 1:
-                arr = loaded[keys[0]]
-            else:
-                _validate.fail(
-                    name, "an .npz with one array or an array named 'X'", f"arrays {keys}"
-                )
-    else:
-        arr = loaded
-    return arr
+    return _validate.matrix(name, _open(name, path), d, finite=False)

@@ -44,6 +44,9 @@ class DemoConfig:
         if _validate.positive("sigma_max", self.sigma_max) <= self.sigma_min:
             _validate.fail("sigma_max", f"a value > sigma_min = {self.sigma_min}", self.sigma_max)
         _validate.positive_int("n_noise", self.n_noise)
+        _validate.positive_int("n_points", self.n_points)
+        _validate.positive_int("population_n", self.population_n)
+        _validate.seed("seed", self.seed)
 
     @property
     def noise_var(self) -> tuple[float, ...]:

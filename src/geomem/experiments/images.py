@@ -18,6 +18,7 @@ import numpy as np
 
 import geomem
 from geomem import _validate, io
+from geomem.boundary import check_device
 from geomem.data.images import load_images, subset_indices
 from geomem.runs.base import Experiment, run_in_dir
 from geomem.schedules import DDPM
@@ -180,6 +181,20 @@ IMAGES = Experiment(
 )
 
 
+def check_sweep(n_train, base: ImagesConfig, rule: str = "threshold"):
+    """What ``run_image_sweep`` refuses, before anything is written (``--dry-run`` too): the
+    device, the rule, the list of N and the dataset; returns (ns, load_data(base, ns))."""
+    check_device("device", base.device)
+    if rule not in RULES:
+        _validate.fail("rule", f"one of {list(RULES)}", rule)
+    if rule != "threshold" and base.route == "lanczos":
+        _validate.fail("rule", "'threshold' with route 'lanczos' (low end only)", rule)
+    ns = [_validate.positive_int("n_train", n) for n in n_train]
+    if not ns:
+        _validate.fail("n_train", "a non-empty list of N", n_train)
+    return ns, load_data(base, ns)
+
+
 def run_image_sweep(
     n_train, base: ImagesConfig, out: str | Path, *, rule: str = "threshold", progress=False
 ) -> list[dict]:
@@ -188,14 +203,7 @@ def run_image_sweep(
     dataset before anything is written."""
     from geomem.plots.images import dimension_figure, images_table, spectra_figure
 
-    if rule not in RULES:
-        _validate.fail("rule", f"one of {list(RULES)}", rule)
-    if rule != "threshold" and base.route == "lanczos":
-        _validate.fail("rule", "'threshold' with route 'lanczos' (low end only)", rule)
-    ns = [_validate.positive_int("n_train", n) for n in n_train]
-    if not ns:
-        _validate.fail("n_train", "a non-empty list of N", n_train)
-    data = load_data(base, ns)
+    ns, data = check_sweep(n_train, base, rule)
     out = Path(out)
     results = [
         run_in_dir(

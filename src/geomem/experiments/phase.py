@@ -17,7 +17,9 @@ from tqdm.auto import tqdm
 
 import geomem
 from geomem import _validate, io
+from geomem.boundary import sizes
 from geomem.data import preset
+from geomem.data.queries import _noise
 from geomem.experiments.phase_agreement import agreement
 from geomem.experiments.phase_cell import PhaseCellConfig, measure_cell, save_npz
 from geomem.runs.base import Experiment
@@ -51,6 +53,9 @@ class PhaseConfig:
             _validate.fail("n_train", "a non-empty list", self.n_train)
         if not self.seeds:
             _validate.fail("seeds", "a non-empty list", self.seeds)
+        for s in self.seeds:
+            _validate.seed("seeds", s)
+        _noise(self.point_noise)
         self.cell(self.n_train[0], self.seeds[0])  # validates the remaining fields
 
     def cell(self, n_train: int, seed: int) -> PhaseCellConfig:
@@ -136,6 +141,32 @@ def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dic
     io.write_json(run_dir / "agreement.json", summary)
     save_phase_figures(run_dir, kept, pred, cfg, summary)
     return summary
+
+
+def check_inputs(cfg: PhaseConfig, run_dir: str | Path) -> None:
+    """Everything the run would refuse, before the first write: the output directory (a file,
+    or one holding another phase diagram's config) and the memory of the largest cell."""
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        _validate.fail("out", "a directory", f"{run_dir} (a file)")
+    old = run_dir / "config.json"
+    if old.exists():
+        mine = json.loads(json.dumps(asdict(cfg)))
+        try:
+            same = json.loads(old.read_text()) == mine
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            same = False
+        if not same:
+            _validate.fail(
+                "out",
+                "a new directory or one holding this same phase diagram (delete it to redo)",
+                f"{run_dir} holding another config",
+            )
+    d = preset(cfg.preset).d
+    n = max(cfg.n_train)
+    need = sizes.matrix_bytes(n, d, 3) + sizes.scan_bytes(len(cfg.noise_var), cfg.n_points, d)
+    sizes.check_fits("n_train", need, n)
+    sizes.check_count("noise_var", len(cfg.noise_var))
 
 
 def write_config(cfg: PhaseConfig, run_dir: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -10,7 +9,11 @@ import numpy as np
 
 import geomem
 from geomem import _validate
+from geomem.boundary import check_device, check_fits, read_array, read_json
+from geomem.boundary.devices import check_form
+from geomem.boundary.sizes import matrix_bytes, scan_bytes
 from geomem.data import LinearManifold, load_array, preset, query_points
+from geomem.data.queries import _noise
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
@@ -18,6 +21,7 @@ from geomem.scores.population import population_score
 from geomem.spectra.scan import NoiseScan, scan_noise
 
 POINT_KINDS = ("train", "fresh", "origin")
+METHODS = ("auto", "closed-form", "gram", "autodiff")
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,15 @@ class SpectrumConfig:
             )
         _validate.positive_int("n_points", self.n_points)
         _validate.positive_int("population_n", self.population_n)
+        _validate.seed("seed", self.seed)
+        if self.method not in METHODS:
+            _validate.fail("method", f"one of {list(METHODS)}", self.method)
+        if not isinstance(self.points, str) or not self.points.strip():
+            _validate.fail("points", f"one of {list(POINT_KINDS)} or a .npy/.npz file", self.points)
+        _noise(self.point_noise)
         _validate.positive("threshold", self.threshold)
         get_schedule(self.schedule)
+        check_form("device", self.device)
 
 
 def check_run_dir(model: str, cfg) -> None:
@@ -72,7 +83,7 @@ def check_run_dir(model: str, cfg) -> None:
     run = Path(model)
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
         _validate.fail("model", "'exact', 'population' or a `geomem train` run directory", model)
-    tcfg = json.loads((run / "config.json").read_text())
+    tcfg = read_json("model", run / "config.json")
     mine = {
         "preset": cfg.preset,
         "n_train": cfg.n_train,
@@ -84,6 +95,36 @@ def check_run_dir(model: str, cfg) -> None:
         _validate.fail(
             "model", f"a run trained on the queried data {mine}", f"{model} trained with {diff}"
         )
+
+
+def check_inputs(cfg: SpectrumConfig) -> None:
+    """Everything a run would refuse, checked before anything is computed or written (the
+    run and ``--dry-run`` both call this): the device, the data and points files (read, not
+    copied), the trained run's checkpoint, and the memory the request needs."""
+    check_device("device", cfg.device)
+    if cfg.data_file is not None:
+        X = read_array("data", cfg.data_file)
+        n, d = X.shape
+        data_bytes = matrix_bytes(n, d, 0.1)  # memory-mapped; chunks and row norms only
+    else:
+        d, n = preset(cfg.preset).d, cfg.n_train
+        data_bytes = matrix_bytes(n, d, 3)
+    _validate.positive_int("n_train", n)
+    check_fits("n_train", data_bytes, n)
+    b = cfg.n_points
+    if cfg.points not in POINT_KINDS:
+        b = read_array("points", cfg.points, d=d).shape[0]
+    elif cfg.points == "origin":
+        b = 1
+    elif cfg.points == "train":
+        b = min(b, n)
+    if cfg.model == "population":
+        check_fits("population_n", matrix_bytes(cfg.population_n, d, 3), cfg.population_n)
+    elif cfg.model != "exact":
+        score = NetworkScore.from_run(cfg.model, device=cfg.device)
+        if score.d != d:
+            _validate.fail("model", f"a network of dimension d = {d}", f"d = {score.d}")
+    check_fits("n_points", scan_bytes(len(cfg.noise_var), b, d), b)
 
 
 def training_data(cfg) -> tuple[np.ndarray, LinearManifold | None]:
@@ -111,6 +152,7 @@ def build_score(cfg, X: np.ndarray, manifold: LinearManifold | None):
 
 def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, NoiseScan]:
     """Run a spectrum measurement; returns the JSON-ready result and the scan."""
+    check_inputs(cfg)
     X, manifold = training_data(cfg)
     d = X.shape[1]
     kind, path = (cfg.points, None) if cfg.points in POINT_KINDS else ("file", cfg.points)

@@ -90,7 +90,7 @@ class MLP(nn.Module):
         return self.out(h)
 
 
-def mlp_from_checkpoint(checkpoint: dict, *, ema: bool = True) -> MLP:
+def mlp_from_checkpoint(checkpoint: dict, *, ema: bool = True, where=None) -> MLP:
     """The residual MLP of a geomem training checkpoint (EMA weights unless ``ema=False``),
     frozen in eval mode; sizes from the checkpoint's config, d from its input layer."""
     cfg = checkpoint["config"]
@@ -100,10 +100,11 @@ def mlp_from_checkpoint(checkpoint: dict, *, ema: bool = True) -> MLP:
             MLPConfig(d=d, width=cfg["width"], n_blocks=cfg["n_blocks"], emb_dim=cfg["emb_dim"])
         )
         net.load_state_dict(checkpoint["ema" if ema else "model"])
-    except (KeyError, RuntimeError, TypeError, ValueError) as exc:
+    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
         _validate.fail(
             "checkpoint",
             "the weights of geomem's residual MLP matching its config",
-            f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}",
+            f"{where or 'checkpoint'} ({type(exc).__name__}: "
+            f"{(str(exc).splitlines() or [''])[0][:80]})",
         )
     return net.eval().requires_grad_(False)

@@ -13,7 +13,7 @@ import torch
 
 import geomem
 from geomem import _validate
-from geomem.io import atomic_path
+from geomem.io import atomic_path, write_error
 
 FORMAT = "geomem-checkpoint-v1"
 CHECKPOINT = "checkpoint.pt"  # the newest checkpoint of a run directory
@@ -43,8 +43,11 @@ def save_checkpoint(
         "rng": rng,
         "losses": [float(v) for v in losses],
     }
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        try:  # into a handle: the zip's record names do not carry the temporary file's name
+            torch.save(obj, fh)
+        except RuntimeError as exc:  # torch's zip writer reports a full disk this way
+            raise write_error(path, exc) from exc
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
@@ -58,13 +61,26 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         _validate.fail(
             "checkpoint",
             "a readable geomem checkpoint",
-            f"{path} ({type(exc).__name__}: {str(exc).splitlines()[0][:80]})",
+            f"{path} ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:80]})",
         )
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         _validate.fail("checkpoint", f"a dict with format '{FORMAT}'", f"{path} (a foreign file)")
     missing = [k for k in KEYS if k not in obj]
     if missing:
         _validate.fail("checkpoint", f"keys {list(KEYS)}", f"{path} missing {missing}")
+    if not isinstance(obj["config"], dict):
+        _validate.fail("checkpoint", "a config table", f"{path} ({type(obj['config']).__name__})")
+    for key in ("model", "ema"):
+        weights = obj[key]
+        if not isinstance(weights, dict) or not all(
+            isinstance(v, torch.Tensor) for v in weights.values()
+        ):
+            _validate.fail("checkpoint", f"a '{key}' table of tensors", f"{path}")
+        bad = sum(
+            int((~torch.isfinite(v)).sum()) for v in weights.values() if v.is_floating_point()
+        )
+        if bad:
+            _validate.fail("checkpoint", "finite weights", f"{path} ({bad} NaN/inf in '{key}')")
     return obj
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from geomem import _validate
 
@@ -74,27 +75,45 @@ class LocalExecutor:
         self.workers = workers or os.cpu_count() or 1
 
     def __enter__(self):
+        self._pool = self._start()
+        return self
+
+    def _start(self) -> ProcessPoolExecutor:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if ctx.get_start_method() == "forkserver":
             ctx.set_forkserver_preload(["geomem.runs.worker", "torch"])  # import torch once
-        self._pool = ProcessPoolExecutor(
+        return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=ctx,
             initializer=exit_with_parent,
             initargs=(os.getpid(),),
         )
-        return self
 
     def __exit__(self, *exc):
         self._pool.shutdown(wait=True, cancel_futures=True)
         return False
 
     def map(self, fn: Callable, tasks: Iterable) -> Iterator[tuple]:
-        futures = {self._pool.submit(fn, task): task for task in tasks}
-        for fut in as_completed(futures):
-            exc = fut.exception()
-            yield futures[fut], exc if exc is not None else fut.result()
+        """Run the tasks; when a worker dies (the pool breaks), start a fresh pool and submit
+        the runs it took down again, each up to its ``retries`` times."""
+        pending, broken_tries = list(tasks), {}
+        while pending:
+            futures = {self._pool.submit(fn, task): task for task in pending}
+            pending, broken = [], False
+            for fut in as_completed(futures):
+                task, exc = futures[fut], fut.exception()
+                if isinstance(exc, BrokenProcessPool):
+                    broken = True
+                    key = id(task)
+                    if broken_tries.get(key, 0) < getattr(task, "retries", 0):
+                        broken_tries[key] = broken_tries.get(key, 0) + 1
+                        pending.append(task)
+                        continue
+                yield task, exc if exc is not None else fut.result()
+            if broken:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = self._start()
 
 
 class DaskExecutor:

@@ -13,6 +13,7 @@ interleave and a killed writer leaves either a whole row or none.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -67,17 +68,48 @@ def run_dir(root: str | Path, run_id: str) -> Path:
 
 
 def append_row(root: str | Path, row: dict) -> None:
-    """Append one row to the results table: one locked ``os.write`` of the whole line."""
+    """Append one row to the results table: one locked ``os.write`` of the whole line.
+
+    Under the lock, a half line left by an earlier failure (a full disk, a killed writer) is
+    cut off first, so the new row never glues onto it; a write that fails or comes up short
+    is cut back too, and raises one line naming the file.
+    """
     line = (json.dumps(row, sort_keys=True, default=io._default, allow_nan=True) + "\n").encode()
-    fd = os.open(Path(root) / RESULTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    path = Path(root) / RESULTS
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        written = os.write(fd, line)
-        if written != len(line):
-            raise OSError(f"results.jsonl: expected to write {len(line)} bytes, wrote {written}")
-        os.fsync(fd)
+        size = repair_tail(fd)
+        try:
+            written = os.write(fd, line)
+            if written != len(line):
+                raise OSError(errno.ENOSPC, f"wrote {written} of {len(line)} bytes")
+            os.fsync(fd)
+        except OSError as exc:
+            os.ftruncate(fd, size)
+            raise io.write_error(path, exc) from exc
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def repair_tail(fd: int) -> int:
+    """Cut the file open at ``fd`` back to its last whole line; return its new size."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    block, end = 1 << 16, size
+    while end > 0:
+        start = max(0, end - block)
+        chunk = os.pread(fd, end - start, start)
+        cut = chunk.rfind(b"\n")
+        if cut >= 0:
+            size = start + cut + 1
+            break
+        end = start
+    else:
+        size = 0
+    os.ftruncate(fd, size)
+    return size
 
 
 def read_rows(root: str | Path, latest: bool = True) -> list[dict]:

@@ -12,6 +12,7 @@ log-sum-exp), so memory does not grow with N.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import NamedTuple
 
 import torch
@@ -68,8 +69,13 @@ class EmpiricalScore:
             _validate.fail("rtol", "a number in [0, 1)", rtol)
         self.rtol = float(rtol)
         self.dtype, self.device = dtype, torch.device(device)
-        self.Y = torch.as_tensor(X, dtype=dtype, device=self.device)
-        self.y2 = (self.Y**2).sum(1)
+        with warnings.catch_warnings():  # a read-only memory map is shared, never written
+            warnings.simplefilter("ignore", UserWarning)
+            self.Y = torch.as_tensor(X, dtype=dtype, device=self.device)
+        # |y_mu|^2 chunk by chunk: no (N, d) temporary
+        self.y2 = torch.cat(
+            [(self.Y[i : i + chunk_size] ** 2).sum(1) for i in range(0, len(self.Y), chunk_size)]
+        )
         self.N, self.d = self.Y.shape
 
     def _prep(self, x, t):

@@ -90,7 +90,8 @@ class NetworkScore:
         at its final step or at a kept checkpoint ``step``, read through
         ``geomem.runs.checkpoint``."""
         ck = read_checkpoint(run_dir, device=device, step=step)
-        model = mlp_from_checkpoint(ck, ema=ema)
+        where = Path(run_dir) / ("checkpoint.pt" if step is None else f"checkpoints (step {step})")
+        model = mlp_from_checkpoint(ck, ema=ema, where=where)
         cfg = ck["config"]
         missing = [k for k in ("schedule", "parameterization", "sigma_data") if k not in cfg]
         if missing:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 import geomem
 from geomem import _validate
+from geomem.boundary.devices import check_form
 from geomem.data import preset as data_preset
 from geomem.nets.precond import check_parameterization
 from geomem.schedules import get_schedule
@@ -19,7 +20,7 @@ class RunConfig:
     """``config.json`` round trip shared by the training configs (frozen dataclasses)."""
 
     # fields that do not change the weights, so two runs differing only in them are one run
-    NOT_IDENTITY = ("device", "checkpoint_every")
+    NOT_IDENTITY = ("device", "checkpoint_every", "threads")
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(asdict(self)))  # tuples as lists, as config.json has them
@@ -64,7 +65,8 @@ class TrainConfig(RunConfig):
     n_blocks: int = 2  # MLP residual blocks
     emb_dim: int = 128  # sinusoidal embedding size
     checkpoint_every: int = 1000  # steps between checkpoints
-    device: str = "cpu"  # device and checkpoint_every are not part of the run's identity
+    device: str = "cpu"  # device, checkpoint_every and threads are not part of the identity
+    threads: int = 0  # torch threads of the run (0: unset; training records this machine's)
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
@@ -79,6 +81,7 @@ class TrainConfig(RunConfig):
             "checkpoint_every",
         ):
             _validate.positive_int(name, getattr(self, name))
+        _validate.seed("seed", self.seed)
         _validate.positive("lr", self.lr)
         if self.optimizer not in OPTIMIZERS:
             _validate.fail("optimizer", f"one of {list(OPTIMIZERS)}", self.optimizer)
@@ -92,8 +95,9 @@ class TrainConfig(RunConfig):
         if not self.noise_max > self.noise_min:
             _validate.fail("noise_max", f"a number > noise_min = {self.noise_min}", self.noise_max)
         _validate.positive("sigma_data", self.sigma_data)
-        if self.device not in ("cpu", "cuda") and not self.device.startswith("cuda:"):
-            _validate.fail("device", "'cpu' or 'cuda'", self.device)
+        check_form("device", self.device)
+        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 0:
+            _validate.fail("threads", "an integer >= 0", self.threads)
 
 
 # Presets: "paper" is SCIENCE.md §7.2; "cpu" is a small budget that trains in minutes on 2 cores

@@ -11,6 +11,7 @@ members' tensors along a leading axis changes only the order of work. Members ma
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,8 @@ def train_ensemble(
     resumes bit-identically only under the same choice.
     """
     cfgs, run_dirs, d = check_members(cfgs, run_dirs)
+    n_threads = torch.get_num_threads()  # recorded as the single loop does (not identity)
+    cfgs = [replace(c, threads=n_threads) if c.threads == 0 else c for c in cfgs]
     device = check_device(cfgs[0].device)
     keep = check_steps(checkpoint_steps, cfgs[0].steps)
     for cfg, run_dir in zip(cfgs, run_dirs, strict=True):

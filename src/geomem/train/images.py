@@ -53,6 +53,7 @@ class ImageTrainConfig(RunConfig):
     dropout: float = 0.0
     checkpoint_every: int = 500
     device: str = "cpu"
+    threads: int = 0  # torch threads of the run (0: unset; training records this machine's)
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):

@@ -8,15 +8,16 @@ killed at any moment and started again ends with bit-identical weights.
 from __future__ import annotations
 
 import copy
-import json
+import dataclasses
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from geomem import _validate, io
+from geomem import _validate, boundary, io
 from geomem.data import preset as data_preset
 from geomem.nets.mlp import MLP, MLPConfig, mlp_from_checkpoint
 from geomem.nets.precond import Precond, network_inputs, target
@@ -25,6 +26,10 @@ from geomem.runs.snapshots import check_steps, snapshot_path
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.train.config import TrainConfig, identity_of
+
+
+class ThreadsWarning(UserWarning):
+    """A run resumed with another torch thread count than it was trained with."""
 
 
 def training_set(cfg: TrainConfig) -> np.ndarray:
@@ -85,17 +90,40 @@ def dsm_loss(
 
 
 def check_device(device: str) -> torch.device:
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        _validate.fail("device", "'cpu' (CUDA is not available on this machine)", device)
-    return torch.device(device)
+    """The torch device of ``device`` if this machine has it (``geomem.boundary.devices``)."""
+    return torch.device(boundary.check_device("device", device))
 
 
-def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
-    """Write config.json first; refuse a directory that holds a different run's config."""
+def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None) -> None:
+    """What a training run would refuse, before anything is written: the device, the memory
+    of the training set (``n_rows`` rows, default ``cfg.n_train``) and the run directory
+    (another run's config.json, an unreadable or mismatched checkpoint)."""
+    check_device(cfg.device)
+    n = cfg.n_train if n_rows is None else n_rows
+    d = data_preset(cfg.preset).d if isinstance(cfg, TrainConfig) else 1
+    if hasattr(cfg, "image_shape"):
+        d = int(np.prod(cfg.image_shape))
+    boundary.check_fits("n_train", boundary.sizes.matrix_bytes(n, d, 3), n)
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        _validate.fail("out", "a run directory", f"{run_dir} (a file)")
+    _check_config(cfg, run_dir)
+    if (run_dir / CHECKPOINT).exists():
+        ck = load_checkpoint(run_dir / CHECKPOINT)
+        if identity_of(ck["config"]) != cfg.identity():
+            _validate.fail(
+                "checkpoint", "a checkpoint of this run's config", f"{run_dir / CHECKPOINT}"
+            )
+        if isinstance(cfg, TrainConfig):  # its tensors must fit the config's network
+            mlp_from_checkpoint(ck, ema=False, where=run_dir / CHECKPOINT)
+            mlp_from_checkpoint(ck, ema=True, where=run_dir / CHECKPOINT)
+
+
+def _check_config(cfg, run_dir: Path) -> None:
     path = run_dir / "config.json"
     if path.exists():
         try:
-            old = type(cfg).from_json(json.loads(path.read_text())).identity()
+            old = type(cfg).from_json(boundary.read_json("out", path)).identity()
         except (ValueError, TypeError) as exc:
             _validate.fail(
                 "out", "a run directory with a readable config.json", f"{run_dir} ({exc})"
@@ -107,7 +135,12 @@ def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
                 "an empty directory or one holding this same run",
                 f"a different run (differs in {diff}) in {run_dir}",
             )
-    io.write_json(path, cfg.to_json())
+
+
+def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
+    """Write config.json first; refuse a directory that holds a different run's config."""
+    _check_config(cfg, run_dir)
+    io.write_json(run_dir / "config.json", cfg.to_json())
 
 
 def train(
@@ -141,6 +174,8 @@ def fit(
     Writes config.json (first, refusing another run's), checkpoints and metrics.json.
     """
     device = check_device(cfg.device)
+    if getattr(cfg, "threads", None) == 0:  # record the thread count this machine trains with
+        cfg = dataclasses.replace(cfg, threads=torch.get_num_threads())
     keep = check_steps(checkpoint_steps, cfg.steps)
     run_dir = Path(run_dir)
     prepare_run_dir(cfg, run_dir)
@@ -226,6 +261,14 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     ck = load_checkpoint(path, map_location=device)
     if identity_of(ck["config"]) != cfg.identity():
         _validate.fail("checkpoint", "a checkpoint of this run's config", f"{path} (another run)")
+    before = ck["config"].get("threads")
+    if before and getattr(cfg, "threads", None) and before != cfg.threads:
+        warnings.warn(
+            f"resuming {path} with {cfg.threads} threads, trained so far with {before}: "
+            "the weights may differ in the last bits from an uninterrupted run",
+            ThreadsWarning,
+            stacklevel=2,
+        )
     try:
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])

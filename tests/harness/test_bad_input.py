@@ -1,0 +1,111 @@
+"""The bad-input harness: every row of ``tests/harness/cases.py`` through the real CLI.
+
+Each case runs ``geomem.cli.main(argv)`` in this process with captured output and must exit
+with code 2, print exactly one stderr line ``geomem: error: <param>: expected <what>, got
+<value>`` whose parameter part names the expected parameter, show no traceback, and leave
+every file under the inputs and output folders as it was. A few cases also run as real
+subprocesses (``python -m geomem``).
+
+Adding a command: one line in ``cases.BASE`` (a command line that is valid apart from the bad
+input) and one ``cases.add(command, class, expected_param, *args)`` line per bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from geomem.cli import main
+from tests.harness import cases, fixtures
+
+LINE = re.compile(r"^geomem: error: (?P<param>.+?): expected (?P<what>.+), got (?P<got>.*)$")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+
+@pytest.fixture(scope="module")
+def where(tmp_path_factory):
+    root = tmp_path_factory.mktemp("harness")
+    inputs = fixtures.build(root / "in")
+    out = root / "out"
+    out.mkdir()
+    return root, str(inputs), str(out)
+
+
+def snapshot(root: Path) -> dict:
+    return {
+        str(p.relative_to(root)): (
+            p.is_dir(),
+            None if p.is_dir() else p.stat().st_size,
+            p.stat().st_mtime_ns,
+        )
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def _norm(name: str) -> str:
+    return name.lstrip("-").replace("-", "_").lower()
+
+
+def check(code, err: str, case: cases.Case, inputs: str) -> None:
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    assert code == 2, (code, err)
+    assert len(lines) == 1, lines
+    m = LINE.match(lines[0])
+    assert m, lines[0]
+    want = _norm(case.param.replace("{in}", inputs))
+    assert want in _norm(m["param"]), (case.param, lines[0])
+
+
+@pytest.mark.parametrize("case", cases.CASES, ids=[c.id for c in cases.CASES])
+def test_bad_input(where, case, capsys):
+    root, inputs, out = where
+    before = snapshot(root)
+    code = None
+    try:
+        main(cases.argv(case, inputs, out))
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    after = snapshot(root)
+    new = sorted(set(after) - set(before))
+    changed = sorted(k for k in before if after.get(k) != before[k])
+    for name in new:  # keep later cases independent of a failure here
+        p = root / name
+        if p.is_file():
+            p.unlink()
+    check(code, err, case, inputs)
+    assert not new and not changed, (new, changed)
+
+
+def test_table_covers_every_command_and_class():
+    per_command = Counter(c.command for c in cases.CASES)
+    per_class = Counter(c.cls for c in cases.CASES)
+    assert len(cases.CASES) >= 300
+    assert set(per_command) == set(cases.BASE)
+    assert set(per_class) == set(cases.CLASSES)
+    assert len({c.id for c in cases.CASES}) == len(cases.CASES)
+
+
+@pytest.mark.parametrize(
+    "pick", ["--bogus", "logspace:1e-4:1:100000000", "cuda", "{in}/run_nan", "spec_syntax.toml"]
+)
+def test_real_subprocess(where, pick):
+    root, inputs, out = where
+    case = next(c for c in cases.CASES if any(pick in a for a in c.args))
+    before = snapshot(root)
+    proc = subprocess.run(
+        [sys.executable, "-m", "geomem", *cases.argv(case, inputs, out)],
+        env={**os.environ, "PYTHONPATH": SRC},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    check(proc.returncode, proc.stderr, case, inputs)
+    assert snapshot(root) == before
