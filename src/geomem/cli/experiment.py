@@ -158,3 +158,54 @@ def copies(
     typer.echo(
         f"wrote {out}: table.md, copy_fraction.png, ratio_histograms.png ({len(results)} runs)"
     )
+
+
+@app.command("training-time")
+def training_time(
+    out: Path = typer.Option(Path("runs/training-time-study"), "--out", help="Study directory."),
+    preset: str = typer.Option("paper", "--preset", help="Linear-manifold preset."),
+    n_train: str = typer.Option("250,500,1000,4000,20000", "--n-train", help="List of N."),
+    config: str = typer.Option("cpu", "--config", help="Training preset: cpu | paper."),
+    steps: int = typer.Option(262_144, "--steps", help="Optimizer steps of the ensemble."),
+    batch_size: int = typer.Option(128, "--batch-size"),
+    first_checkpoint: int = typer.Option(1000, "--first-checkpoint", help="Log grid start."),
+    runs_dir: str = typer.Option(
+        None, "--runs-dir", help="Ensemble folder (n{N}-s{seed}/), trained or resumed here."
+    ),
+    compile: bool = typer.Option(False, "--compile", help="torch.compile the ensemble step."),
+    noise_var: str = typer.Option("logspace:1e-4:1:25", "--noise-var", help="Noise grid v."),
+    tau_noise_var: float = typer.Option(0.02, "--tau-noise-var", help="v of the tau read-out."),
+    n_points: int = typer.Option(8, "--n-points", help="Training points per spectrum."),
+    population_n: int = typer.Option(100_000, "--population-n"),
+    panel_n: str = typer.Option("500,1000", "--panel-n", help="N of the three-panel figure."),
+    seed: int = typer.Option(0, "--seed"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda"),
+    dry_run: bool = DRY_RUN,
+):
+    """One ensemble over N read at log-spaced checkpoints: kept dimension vs training time."""
+    from geomem.experiments.training_time import TrainingTimeConfig, run_study
+
+    cfg = TrainingTimeConfig(
+        n_train=int_list("--n-train", n_train),
+        preset=preset,
+        train_config=config,
+        steps=steps,
+        batch_size=batch_size,
+        first_checkpoint=first_checkpoint,
+        seed=seed,
+        compile=compile,
+        runs_dir=runs_dir,
+        noise_var=float_list("--noise-var", noise_var),
+        tau_noise_var=tau_noise_var,
+        n_points=n_points,
+        population_n=population_n,
+        panel_n=int_list("--panel-n", panel_n),
+        device=device,
+    )
+    exit_if_dry_run(dry_run, cfg)
+    m = run_study(cfg, out, progress=True)
+    fits = ", ".join(
+        f"{f['block']}: b = {f['exponent']:.2f}" if f["exponent"] is not None else
+        f"{f['block']}: -" for f in m["tau_fit"][:2]
+    )  # fmt: skip
+    typer.echo(f"wrote {out}: table.md, kept_vs_step.png, tau_vs_n.png, three_panels.png ({fits})")

@@ -10,6 +10,7 @@ from geomem.experiments.linear_networks import LINEAR_NETWORK
 from geomem.experiments.phase import PHASE
 from geomem.experiments.phase_cell import PHASE_CELL
 from geomem.experiments.spectrum import SpectrumConfig
+from geomem.experiments.training_time import TRAINING_TIME
 from geomem.runs.base import Experiment
 
 EXPERIMENTS: dict[str, Experiment] = {
@@ -24,6 +25,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "linear-network": LINEAR_NETWORK,
     "images": IMAGES,
     "copies": COPIES,
+    "training-time": TRAINING_TIME,
 }
 
 

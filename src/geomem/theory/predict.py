@@ -59,6 +59,18 @@ def _block_values(stds, dims, n_train, v, normalized, mapping) -> np.ndarray:
     return np.minimum(1.0, rem.noise_var[:, None] * rem.sv)
 
 
+def predicted_block_spectra(
+    manifold: LinearManifold | str, n_train: float, noise_var, *, mapping: str = "rem"
+) -> np.ndarray:
+    """(L, K) predicted normalised eigenvalue of one direction of each block (thickness last)
+    at the noise variances ``noise_var`` (L,): the values ``predicted_spectra`` spreads over
+    the directions, kept per block for plots coloured by block."""
+    mf = as_manifold(manifold)
+    stds, dims, _ = manifold_blocks(mf)
+    v = _checks.noise_vars(noise_var)
+    return _block_values(stds, dims, _checks.n_train(n_train), v, mf.normalize, mapping)
+
+
 def predicted_spectra(
     manifold: LinearManifold | str,
     n_train: float,
