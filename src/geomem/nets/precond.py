@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 
 from geomem import _validate
-from geomem.schedules import score_from_denoiser, score_from_eps
+from geomem.schedules import score_from_denoiser, score_from_eps, score_from_v
 
 PARAMETERIZATIONS = ("eps", "x0", "score")
 
@@ -57,11 +57,14 @@ def to_score(
     sigma_t: torch.Tensor,
     parameterization: str,
 ) -> torch.Tensor:
-    """(B, d) score from the network output ``out`` (B, d) under ``parameterization``."""
+    """(B, d) score from the network output ``out`` (B, d) under ``parameterization`` ("eps",
+    "x0", "score" = the scaled score sigma_t s, or "v" = alpha_t eps - sigma_t x0)."""
     if parameterization == "eps":
         return score_from_eps(out, sigma_t)
     if parameterization == "x0":
         return score_from_denoiser(out, x, alpha_t, sigma_t)
+    if parameterization == "v":
+        return score_from_v(out, x, alpha_t, sigma_t)
     return out / sigma_t
 
 

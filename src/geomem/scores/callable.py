@@ -18,7 +18,8 @@ from collections.abc import Callable
 import torch
 
 from geomem import _validate
-from geomem.schedules import Schedule, score_from_denoiser, score_from_eps, score_from_v
+from geomem.nets.precond import to_score
+from geomem.schedules import Schedule
 from geomem.scores.base import as_points, coefficients
 
 PARAMETERIZATIONS = ("eps", "x0", "score", "v")
@@ -37,14 +38,11 @@ def prediction_to_score(
     sigma_t: torch.Tensor,
     parameterization: str,
 ) -> torch.Tensor:
-    """(B, d) score from a prediction ``out`` (B, d) at x (B, d), coefficients (B, 1)."""
-    if parameterization == "eps":
-        return score_from_eps(out, sigma_t)
-    if parameterization == "x0":
-        return score_from_denoiser(out, x, alpha_t, sigma_t)
-    if parameterization == "v":
-        return score_from_v(out, x, alpha_t, sigma_t)
-    return out
+    """(B, d) score from a prediction ``out`` (B, d) at x (B, d), coefficients (B, 1); here
+    "score" is the plain score s (not NetworkScore's scaled sigma_t s)."""
+    if parameterization == "score":
+        return out
+    return to_score(out, x, alpha_t, sigma_t, parameterization)
 
 
 class CallableScore:
