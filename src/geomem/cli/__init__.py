@@ -10,6 +10,7 @@ import sys
 import typer
 from typer._click import exceptions as cx
 
+from geomem.cli import audit as _audit
 from geomem.cli import copies as _copies
 from geomem.cli import demo as _demo
 from geomem.cli import experiment as _experiment
@@ -37,6 +38,7 @@ app.command("sweep")(_sweep.sweep)
 app.command("report")(_sweep.report)
 app.command("sample")(_sample.sample)
 app.command("copies")(_copies.copies)
+app.command("audit")(_audit.audit)
 
 USER_ERRORS = (ValueError, TypeError, OSError, MemoryError)
 

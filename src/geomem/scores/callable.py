@@ -118,6 +118,7 @@ class CallableScore:
         t1, param = self._times(t, 1), self.parameterization
 
         def fixed(x):
+            x = x.to(dtype=self.dtype, device=self.device)  # as __call__ does
             B = x.shape[0]
             A, S = a.expand(B, 1), s.expand(B, 1)
             return prediction_to_score(self.predict(x, t1.expand(B)), x, A, S, param)

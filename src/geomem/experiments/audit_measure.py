@@ -1,0 +1,139 @@
+"""The audit's measurements: dimensions at training and held-out images per noise level (model
+and the exact empirical score of the same training images), FLIPD, samples and their copies.
+
+Query points are x = alpha_t x0 (the mean of x_t given the clean image x0), as in the images
+study; the model's spectrum there is r = eig(sym(-sigma_t^2 J)), its dimension #{r < 1/2}.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from geomem import _validate
+from geomem.memorization import copy_table
+from geomem.sampling import SamplerConfig, sample, score_evaluations
+from geomem.schedules import DDPM
+from geomem.scores.base import Score
+from geomem.spectra.dimension import threshold_dimension
+from geomem.spectra.flipd import flipd
+from geomem.spectra.jacobian import jacobian_spectrum
+from geomem.spectra.slq import slq_dimension
+
+FLIPD_PROBES = 64  # Hutchinson probes beyond the exact-trace size
+
+
+def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
+    """((L,) schedule times, (L,) noise variances v) of the config's levels, ascending in v."""
+    sched = score.schedule
+    if cfg.step is not None:
+        if not isinstance(sched, DDPM):
+            _validate.fail("--step", "a DDPM model (use --noise-var)", type(sched).__name__)
+        t = np.asarray(cfg.levels, dtype=np.float64)
+        if t.max() > sched.n_steps - 1:
+            _validate.fail("--step", f"steps in (0, {sched.n_steps - 1}]", cfg.levels)
+        v = np.asarray(sched.noise_var(t), dtype=np.float64)
+    else:
+        v = np.asarray(cfg.levels, dtype=np.float64)
+        if isinstance(sched, DDPM):
+            lo, hi = float(sched.noise_var(0.0)), float(sched.noise_var(sched.n_steps - 1.0))
+            if v.min() < lo or v.max() > hi:
+                _validate.fail(
+                    "--noise-var", f"levels in the model's range [{lo:.3g}, {hi:.3g}]", cfg.levels
+                )
+        t = np.asarray([float(sched.t_of_noise_var(x)) for x in v])
+    order = np.argsort(v)
+    return t[order], v[order]
+
+
+def use_dense(cfg, d: int) -> bool:
+    return cfg.route == "dense" or (cfg.route == "auto" and d <= cfg.dense_max_d)
+
+
+def level_dimensions(score: Score, x0: np.ndarray, t: float, cfg, rng) -> dict:
+    """Dimension (K,), its standard error (K,) and the spectrum read-out at clean images x0."""
+    x = float(score.schedule.alpha(t)) * x0
+    if use_dense(cfg, score.d):
+        sp = jacobian_spectrum(score, x, t, method="autodiff")
+        dim = threshold_dimension(sp).astype(np.float64)
+        return {"dimension": dim, "se": np.zeros_like(dim), "spectrum": sp.eigvals}
+    est = slq_dimension(score, x, t, n_probes=cfg.probes, m=cfg.lanczos_steps, rng=rng)
+    return {"dimension": est.dimension, "se": est.se, "nodes": est.nodes, "weights": est.weights}
+
+
+def exact_dimensions(exact: Score, x0: np.ndarray, t: float) -> np.ndarray:
+    """(K,) threshold dimension of the exact empirical score (Gram route) at alpha_t x0."""
+    x = float(exact.schedule.alpha(t)) * x0
+    return threshold_dimension(jacobian_spectrum(exact, x, t)).astype(np.float64)
+
+
+def dimensions(model_score, exact, images: dict, times, cfg, *, progress=False) -> dict:
+    """Per group (train / heldout) of images (K, d): (L, K) arrays of the model's dimension and
+    its error, the exact score's, spectra per level, and FLIPD (K,) at the lowest level."""
+    out = {}
+    steps = len(images) * len(times)
+    bar = tqdm(total=steps, desc="dimensions", unit="level", disable=not progress)
+    for g, (where, x0) in enumerate(images.items()):
+        res = {"dimension": [], "se": [], "exact": [], "spectra": [], "weights": []}
+        for i, t in enumerate(times):
+            rng = np.random.default_rng([cfg.seed, 7, g, i])
+            lv = level_dimensions(model_score, x0, float(t), cfg, rng)
+            res["dimension"].append(lv["dimension"])
+            res["se"].append(lv["se"])
+            res["spectra"].append(lv.get("spectrum", lv.get("nodes")))  # dense r, or SLQ nodes
+            res["weights"].append(
+                lv.get("weights", np.full_like(res["spectra"][-1], 1.0 / model_score.d))
+            )
+            res["exact"].append(exact_dimensions(exact, x0.astype(np.float64), float(t)))
+            bar.update()
+        res = {k: np.stack(v) for k, v in res.items()}
+        if cfg.flipd:
+            est = flipd(
+                model_score,
+                x0,
+                float(times[0]),
+                n_probes=None if model_score.d <= 2000 else FLIPD_PROBES,
+                rng=np.random.default_rng([cfg.seed, 8, g]),
+            )
+            res["flipd"], res["flipd_se"] = est.lid, est.se
+        out[where] = res
+    bar.close()
+    return out
+
+
+def sampler_config(cfg, model) -> SamplerConfig:
+    name = cfg.sampler or model.default_sampler
+    return SamplerConfig(
+        sampler=name,
+        steps=cfg.sampler_steps,
+        batch_size=max(1, min(cfg.samples, 64)),
+        dtype=cfg.dtype,
+    )
+
+
+def samples_and_copies(model, train: np.ndarray, cfg, *, progress=False):
+    """(S, d) samples in data coordinates and their ``CopyTable`` against all of ``train``."""
+    scfg = sampler_config(cfg, model)
+    gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
+    S = sample(model.score, cfg.samples, scfg, generator=gen, progress=progress)
+    S = S.detach().to("cpu", torch.float64).numpy()
+    k = min(len(train), 50) if len(train) >= 2 else None
+    if k is None:
+        return S, None
+    return S, copy_table(S, train, k=k, threshold=cfg.threshold)
+
+
+def cost(cfg, model, n_train: int, n_held: int) -> dict:
+    """Estimated work: score evaluations of sampling and Jacobian products of the read-outs."""
+    d, L = model.d, len(cfg.levels)
+    per_point = d if use_dense(cfg, d) else cfg.probes * cfg.lanczos_steps
+    points = (n_train + n_held) * L
+    flipd_products = (n_train + n_held) * (d if d <= 2000 else FLIPD_PROBES) * cfg.flipd
+    evals = cfg.samples * score_evaluations(sampler_config(cfg, model)) if cfg.samples else 0
+    return {
+        "route": "dense" if use_dense(cfg, d) else "slq",
+        "points": points,
+        "jacobian_products": int(points * per_point + flipd_products),
+        "sampling_score_evaluations": int(evals),
+    }
