@@ -186,7 +186,6 @@ def test_resolves_a_geomem_mlp_run(tmp_path, capsys):
     assert m.kind == "geomem-mlp" and m.image_shape is None and m.default_sampler == "heun"
 
 
-@pytest.mark.skipif(not (FIXTURE / "tiny-memorizer").exists(), reason="fixture not built")
 def test_memorizing_fixture_is_judged_copying(tmp_path, capsys):
     args = ("audit", FIXTURE / "tiny-memorizer", "--train", FIXTURE / "train.npy",
             "--heldout", FIXTURE / "heldout.npy", "--n-images", "8", "--samples", "16",
