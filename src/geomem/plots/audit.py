@@ -88,7 +88,10 @@ def histogram_figure(dims: dict, v: np.ndarray, path: Path) -> None:
 def spectrum_figure(dims: dict, v: np.ndarray, d: int, path: Path) -> None:
     """Spectral density of r = eig(sym(-sigma_t^2 J)) at the lowest level (dense eigenvalues or
     SLQ nodes and weights, smoothed), mean over images."""
-    grid = np.linspace(-0.2, 1.4, 321)
+    allr = np.concatenate([res["spectra"][0].ravel() for res in dims.values()])
+    grid = np.linspace(
+        max(-3.0, min(-0.2, allr.min() - 0.1)), min(5.0, max(1.4, allr.max() + 0.1)), 481
+    )
     fig, ax = plt.subplots(figsize=(6.2, 3.4))
     for g, res in dims.items():
         nodes, w = res["spectra"][0], res["weights"][0]
