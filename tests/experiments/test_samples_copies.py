@@ -122,7 +122,7 @@ def test_copies_study_three_models_and_a_given_network(tmp_path):
     X = preset("paper").sample(24, np.random.default_rng([0, 0]))
     again = copy_table(arrays["samples_exact"], X).summary["criteria"]["ratio"]["fraction"]
     assert again == m["exact"]["copy_fraction"]
-    with pytest.raises(ValueError, match="model: expected"):  # no run for this N
+    with pytest.raises(ValueError, match="network_run: expected"):  # no run for this N
         CopiesConfig(n_train=25, network_run=str(tmp_path / "net-{N}"))
     with pytest.raises(ValueError, match="a run trained on the queried data"):
         CopiesConfig(n_train=24, seed=1, network_run=str(tmp_path / "net-{N}"))

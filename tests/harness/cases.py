@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.harness import cases_sampling
+
 CLASSES = ("usage", "values", "sizes", "devices", "grids", "files", "configs")
 
 
@@ -118,6 +120,7 @@ BASE: dict[str, tuple[str, ...]] = {
         "100",
     ),
 }
+BASE.update(cases_sampling.BASE)  # sample, copies, experiment copies/training-time
 
 CASES: list[Case] = []
 
@@ -511,6 +514,8 @@ for store in ("store_bad_meta", "store_old", "store_no_meta"):
         "--executor",
         "inline",
     )
+
+cases_sampling.rows(add)  # with the ensemble options of train
 
 
 def argv(case: Case, inputs: str, out: str) -> list[str]:

@@ -100,6 +100,12 @@ def _runs(d: Path) -> None:
     run("run_missing_tensor", model_state=wrong)
     run("run_bad_shape", model_state={**state, "inp.weight": torch.zeros(5)})
     (d / "not_a_run").mkdir()
+    for name, text in [  # ensemble folders (n{N}-s{seed}/) whose member n20-s0 is not ours
+        ("ens_bad", '{"preset": "paper",, }'),
+        ("ens_other", json.dumps(cfg.to_json())),  # N = 1000 in the folder of N = 20
+    ]:
+        (d / name / "n20-s0").mkdir(parents=True)
+        (d / name / "n20-s0" / "config.json").write_text(text)
 
 
 NV = "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\n"

@@ -94,7 +94,8 @@ def test_table_covers_every_command_and_class():
 
 
 @pytest.mark.parametrize(
-    "pick", ["--bogus", "logspace:1e-4:1:100000000", "cuda", "{in}/run_nan", "spec_syntax.toml"]
+    "pick",
+    ["--bogus", "logspace:1e-4:1:100000000", "cuda", "{in}/run_nan", "spec_syntax.toml", "cuda:9"],
 )
 def test_real_subprocess(where, pick):
     root, inputs, out = where

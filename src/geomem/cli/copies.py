@@ -8,6 +8,7 @@ import numpy as np
 import typer
 
 from geomem import _validate, io
+from geomem.cli.options import out_file
 from geomem.data import preset
 from geomem.data.files import load_array, open_array
 from geomem.memorization import copy_table
@@ -34,6 +35,7 @@ def copies(
     dtype: str = typer.Option("float32", "--dtype", help="float32 | float64 (search only)."),
 ):
     """Nearest training points of each sample; ratio test, Carlini et al., per-block copies."""
+    out_file("--out", out, str(out) + ".arrays.npz")
     S = load_array(samples, name="--samples")
     X = open_array(train, name="--train", d=S.shape[1])
     N = X.shape[0]

@@ -10,6 +10,7 @@ from geomem import _validate
 from geomem.boundary import check_device, sizes
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
+from geomem.data import preset as data_preset
 from geomem.experiments.linear_networks import LinearNetworkConfig, SweepConfig, run_sweep
 from geomem.theory import theory_curves
 
@@ -112,6 +113,12 @@ def _check_sweep_dir(out: Path) -> None:
         _validate.fail("--out", "a directory", f"{out} (a file)")
 
 
+def _fits(d: int, **rows: int) -> None:
+    # each count of d-vectors (held with a few working copies) must fit in memory
+    for name, n in rows.items():
+        sizes.check_fits(name, sizes.matrix_bytes(n, d, 4), n)
+
+
 @app.command("copies")
 def copies(
     out: Path = typer.Option(Path("runs/copies"), "--out", help="Sweep directory."),
@@ -138,6 +145,7 @@ def copies(
 
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
+    _validate.positive_int("--sampler-steps", sampler_steps)
     base = CopiesConfig(
         n_train=int_list("--n-train", n_train)[0],
         preset=preset,
@@ -153,6 +161,12 @@ def copies(
         device=device,
     )
     sweep = CopiesSweepConfig(int_list("--n-train", n_train), base)
+    _check_sweep_dir(out)
+    check_device("--device", device)
+    d = data_preset(preset).d
+    _fits(d, n_train=max(sweep.n_train), n_samples=n_samples)
+    if "population" in base.models:
+        _fits(d, population_n=population_n)
     exit_if_dry_run(dry_run, sweep)
     results = run_copies_sweep(sweep, out, progress=True)
     typer.echo(
@@ -184,6 +198,8 @@ def training_time(
 ):
     """One ensemble over N read at log-spaced checkpoints: kept dimension vs training time."""
     from geomem.experiments.training_time import TrainingTimeConfig, run_study
+    from geomem.train.ensemble import member_dir
+    from geomem.train.loop import check_inputs
 
     cfg = TrainingTimeConfig(
         n_train=int_list("--n-train", n_train),
@@ -202,6 +218,12 @@ def training_time(
         panel_n=int_list("--panel-n", panel_n),
         device=device,
     )
+    _check_sweep_dir(out)
+    check_device("--device", device)
+    _fits(data_preset(preset).d, population_n=population_n)
+    root, name = (Path(runs_dir), "--runs-dir") if runs_dir else (out / "runs", "--out")
+    for t in cfg.members():  # the ensemble's run directories, before the study writes
+        check_inputs(t, member_dir(root, t), name=name)
     exit_if_dry_run(dry_run, cfg)
     m = run_study(cfg, out, progress=True)
     fits = ", ".join(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from geomem import _validate
 from geomem.boundary.grids import parse_grid
 from geomem.boundary.sizes import MAX_GRID
@@ -29,3 +31,13 @@ def int_list(name: str, text: str, minimum: int = 1) -> tuple[int, ...]:
         if v < minimum:
             _validate.fail(name, f"integers >= {minimum}", text)
     return tuple(out)
+
+
+def out_file(name: str, *paths: Path) -> None:
+    """Fail unless every path can become a file: not a directory, no file among its folders."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            _validate.fail(name, "a file path", f"{path} (a directory)")
+        above = next((p for p in path.parents if p.exists()), None)
+        if above is not None and not above.is_dir():
+            _validate.fail(name, "a path below a directory", f"{path} ({above} is a file)")

@@ -9,7 +9,8 @@ import typer
 from geomem import _validate, io
 from geomem.cli.copies import summary_line
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
-from geomem.experiments.samples import SampleConfig, run_samples
+from geomem.cli.options import out_file
+from geomem.experiments.samples import SampleConfig, check_inputs, run_samples
 from geomem.sampling import SamplerConfig
 
 
@@ -45,6 +46,8 @@ def sample(
         _validate.fail("--preset/--data", "one of the two", f"--preset {preset} --data {data}")
     if out.suffix != ".npy":
         _validate.fail("--out", "a path ending in .npy", str(out))
+    meta = out.with_suffix(".json")
+    out_file("--out", out, meta)
     cfg = SampleConfig(
         preset=None if data else (preset or "paper"),
         data_file=data,
@@ -64,9 +67,9 @@ def sample(
         threshold=threshold,
         device=device,
     )
+    check_inputs(cfg)
     exit_if_dry_run(dry_run, cfg)
     samples, summary, _ = run_samples(cfg, progress=True)
-    meta = out.with_suffix(".json")
     io.save_npy(out, samples)
     io.write_json(meta, summary)
     typer.echo(

@@ -44,6 +44,10 @@ def train(
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
     check_device("--device", device)
+    if checkpoint_grid < 0:
+        raise ValueError(
+            f"--checkpoint-grid: expected an integer >= 0 (0: none), got {checkpoint_grid}"
+        )
     ns, seeds = int_list("--n-train", n_train), int_list("--seed", seed, minimum=0)
     kw = dict(preset=preset, steps=steps, parameterization=parameterization, schedule=schedule)
     kw.update(checkpoint_every=checkpoint_every, device=device, batch_size=batch_size)

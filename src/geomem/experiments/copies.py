@@ -60,6 +60,7 @@ class CopiesConfig:
         if isinstance(self.sampler, dict):
             object.__setattr__(self, "sampler", SamplerConfig(**self.sampler))
         _validate.positive_int("n_train", self.n_train)
+        _validate.seed("seed", self.seed)
         data_preset(self.preset)
         if not self.models or any(m not in MODELS for m in self.models):
             _validate.fail("models", f"a non-empty list of {list(MODELS)}", self.models)
@@ -70,7 +71,7 @@ class CopiesConfig:
         _validate.positive_list("noise_var", self.noise_var)
         get_schedule(self.schedule)
         if self.network_run is not None and "network" in self.models:
-            check_run_dir(self.run_path(), self)  # trained on this N's data, same schedule
+            check_run_dir(self.run_path(), self, "network_run")  # this N's data and schedule
         elif "network" in self.models:
             self.training()
 

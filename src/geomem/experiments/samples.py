@@ -15,6 +15,8 @@ import torch
 
 import geomem
 from geomem import _validate
+from geomem.boundary import check_device, check_fits, read_array
+from geomem.boundary.sizes import matrix_bytes
 from geomem.data import preset
 from geomem.experiments.spectrum import build_score, check_run_dir, training_data
 from geomem.memorization import copy_table
@@ -53,6 +55,7 @@ class SampleConfig:
         if self.preset is not None:
             preset(self.preset)
             _validate.positive_int("n_train", self.n_train)
+        _validate.seed("seed", self.seed)
         if self.model not in ("exact", "population"):
             check_run_dir(self.model, self)
         if self.model == "population" and self.preset is None:
@@ -63,6 +66,20 @@ class SampleConfig:
         if not 0 < self.threshold < 1:
             _validate.fail("threshold", "a number in (0, 1)", self.threshold)
         get_schedule(self.schedule)
+
+
+def check_inputs(cfg: SampleConfig) -> None:
+    """What a run would refuse, before anything is drawn or written: the device, the data
+    file (read, not copied) and the memory of the training set, the samples and the sampler's
+    noise grid."""
+    check_device("device", cfg.device)
+    if cfg.data_file is not None:
+        d = read_array("data", cfg.data_file).shape[1]  # memory-mapped
+    else:
+        d = preset(cfg.preset).d
+        check_fits("n_train", matrix_bytes(cfg.n_train, d, 3), cfg.n_train)
+    check_fits("n_samples", matrix_bytes(cfg.n_samples, d, 4), cfg.n_samples)
+    check_fits("steps", matrix_bytes(cfg.sampler.steps + 1, 1, 2), cfg.sampler.steps)
 
 
 def run_samples(cfg: SampleConfig, *, progress: bool = False) -> tuple[np.ndarray, dict, dict]:

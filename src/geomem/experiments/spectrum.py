@@ -77,13 +77,14 @@ class SpectrumConfig:
         check_form("device", self.device)
 
 
-def check_run_dir(model: str, cfg) -> None:
+def check_run_dir(model: str, cfg, name: str = "model") -> None:
     """Fail unless ``model`` is a `geomem train` run directory trained on the data of ``cfg``
-    (same preset, N, seed and schedule)."""
+    (same preset, N, seed and schedule); errors name the parameter ``name``."""
     run = Path(model)
     if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
-        _validate.fail("model", "'exact', 'population' or a `geomem train` run directory", model)
-    tcfg = read_json("model", run / "config.json")
+        what = "a `geomem train` run directory"
+        _validate.fail(name, "'exact', 'population' or " + what if name == "model" else what, model)
+    tcfg = read_json(name, run / "config.json")
     mine = {
         "preset": cfg.preset,
         "n_train": cfg.n_train,
@@ -93,7 +94,7 @@ def check_run_dir(model: str, cfg) -> None:
     diff = {k: tcfg.get(k) for k, v in mine.items() if tcfg.get(k) != v}
     if diff:
         _validate.fail(
-            "model", f"a run trained on the queried data {mine}", f"{model} trained with {diff}"
+            name, f"a run trained on the queried data {mine}", f"{model} trained with {diff}"
         )
 
 

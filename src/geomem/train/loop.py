@@ -94,20 +94,26 @@ def check_device(device: str) -> torch.device:
     return torch.device(boundary.check_device("device", device))
 
 
-def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None) -> None:
+def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None, name: str = "out") -> None:
     """What a training run would refuse, before anything is written: the device, the memory
-    of the training set (``n_rows`` rows, default ``cfg.n_train``) and the run directory
-    (another run's config.json, an unreadable or mismatched checkpoint)."""
+    of the training set (``n_rows`` rows, default ``cfg.n_train``) and of a batch, and the run
+    directory ``name`` (a file, another run's config.json, an unreadable or mismatched
+    checkpoint)."""
     check_device(cfg.device)
     n = cfg.n_train if n_rows is None else n_rows
     d = data_preset(cfg.preset).d if isinstance(cfg, TrainConfig) else 1
     if hasattr(cfg, "image_shape"):
         d = int(np.prod(cfg.image_shape))
     boundary.check_fits("n_train", boundary.sizes.matrix_bytes(n, d, 3), n)
+    width = d + 8 * getattr(cfg, "width", d)  # a batch's activations, roughly
+    boundary.check_fits(
+        "batch_size", boundary.sizes.matrix_bytes(cfg.batch_size, width, 2), cfg.batch_size
+    )
     run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        _validate.fail("out", "a run directory", f"{run_dir} (a file)")
-    _check_config(cfg, run_dir)
+    above = next((p for p in (run_dir, *run_dir.parents) if p.exists()), run_dir)
+    if above.exists() and not above.is_dir():
+        _validate.fail(name, "a run directory", f"{run_dir} ({above} is a file)")
+    _check_config(cfg, run_dir, name)
     if (run_dir / CHECKPOINT).exists():
         ck = load_checkpoint(run_dir / CHECKPOINT)
         if identity_of(ck["config"]) != cfg.identity():
@@ -119,19 +125,19 @@ def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None) -> None:
             mlp_from_checkpoint(ck, ema=True, where=run_dir / CHECKPOINT)
 
 
-def _check_config(cfg, run_dir: Path) -> None:
+def _check_config(cfg, run_dir: Path, name: str = "out") -> None:
     path = run_dir / "config.json"
     if path.exists():
         try:
-            old = type(cfg).from_json(boundary.read_json("out", path)).identity()
+            old = type(cfg).from_json(boundary.read_json(name, path)).identity()
         except (ValueError, TypeError) as exc:
             _validate.fail(
-                "out", "a run directory with a readable config.json", f"{run_dir} ({exc})"
+                name, "a run directory with a readable config.json", f"{run_dir} ({exc})"
             )
         diff = sorted(k for k, v in cfg.identity().items() if old.get(k) != v)
         if diff:
             _validate.fail(
-                "out",
+                name,
                 "an empty directory or one holding this same run",
                 f"a different run (differs in {diff}) in {run_dir}",
             )
