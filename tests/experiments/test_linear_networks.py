@@ -47,6 +47,16 @@ def test_sweep_writes_table_figures_and_exact_counts(tmp_path):
         np.testing.assert_allclose(subspace_dimension(sp, bases).mean(0), pts[li])
     assert arrays["spectra_network"].shape == (3, 2, 30)
     assert results[1]["N"] == 40
+    # the sweep trained its networks as one ensemble: each equals the single-model loop's
+    from geomem.scores.network import NetworkScore
+
+    train(cfg.training(), tmp_path / "single")
+    x = np.random.default_rng(3).standard_normal((4, 30))
+    ours, single = (
+        NetworkScore.from_run(p)(x, 0.3) for p in (tmp_path / "N20" / "train", tmp_path / "single")
+    )
+    np.testing.assert_allclose(ours.numpy(), single.numpy(), rtol=1e-5, atol=1e-6)
+    assert not list(tmp_path.glob("ensemble-*.pt"))  # the stacked state is gone when done
     # a finished sweep is skipped on restart; another config in the same place is refused
     assert run_sweep(sweep, tmp_path)[0]["kept"] == results[0]["kept"]
     other = SweepConfig((20,), LinearNetworkConfig(**{**TINY, "n_points": 3}))

@@ -10,8 +10,9 @@ directions kept per block (threshold rule, per-subspace accounting).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from geomem.scores.network import NetworkScore
 from geomem.scores.population import population_score
 from geomem.spectra.scan import scan_noise
 from geomem.train.config import TrainConfig, train_preset
+from geomem.train.ensemble import train_ensemble
 from geomem.train.loop import train, training_set
 
 MODELS = ("network", "exact", "population")
@@ -155,6 +157,7 @@ def run_sweep(
 
     out = Path(out)
     results = []
+    _train_together(sweep.runs(), out, progress)
     for cfg in sweep.runs():
         metrics = run_in_dir(cfg, out / f"N{cfg.n_train}", run_linear_network, progress=progress)
         if theory is not None:
@@ -169,3 +172,16 @@ def run_sweep(
     kept_figure(results, out / "kept_per_block.png")
     spectra_figure(out, results, out / "spectra_vs_rank.png")
     return results
+
+
+def _train_together(cfgs: list[LinearNetworkConfig], out: Path, progress: bool) -> None:
+    """Train the networks of every unfinished N as one stacked ensemble (``train_ensemble``:
+    each member equals the single-model run); ``run_linear_network`` then finds them trained."""
+    todo = [c for c in cfgs if not (out / f"N{c.n_train}" / "metrics.json").exists()]
+    for c in todo:  # refuse another sweep's folder before training anything
+        path = out / f"N{c.n_train}" / "config.json"
+        if path.exists() and json.loads(path.read_text()) != json.loads(json.dumps(asdict(c))):
+            _validate.fail("out", "an empty directory or one holding this same sweep", str(path))
+    if len(todo) > 1:
+        dirs = [out / f"N{c.n_train}" / "train" for c in todo]
+        train_ensemble([c.training() for c in todo], dirs, progress=progress, state_dir=out)
