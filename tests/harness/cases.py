@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.harness import cases_sampling
+from tests.harness import cases_audit, cases_sampling
 
 CLASSES = ("usage", "values", "sizes", "devices", "grids", "files", "configs")
 
@@ -121,6 +121,7 @@ BASE: dict[str, tuple[str, ...]] = {
     ),
 }
 BASE.update(cases_sampling.BASE)  # sample, copies, experiment copies/training-time
+BASE.update(cases_audit.BASE)
 
 CASES: list[Case] = []
 
@@ -516,6 +517,7 @@ for store in ("store_bad_meta", "store_old", "store_no_meta"):
     )
 
 cases_sampling.rows(add)  # with the ensemble options of train
+cases_audit.rows(add)
 
 
 def argv(case: Case, inputs: str, out: str) -> list[str]:

@@ -149,6 +149,14 @@ def _folder(name: str, path: Path, model: AuditModel) -> np.ndarray:
 
     if model.image_shape is None:
         _validate.fail(name, f"an (N, {model.d}) array file for a model of flat vectors", str(path))
+    from geomem.data.images.pictures import EXTENSIONS
+
+    if not any(p.suffix.lower() in EXTENSIONS for p in path.iterdir()):
+        _validate.fail(
+            name,
+            f"an array file or a folder of images ({', '.join(EXTENSIONS)})",
+            f"none in {path}",
+        )
     C, H, W = model.image_shape
     ds = load_image_folder(path, size=H if H == W else None)
     if ds.images.shape[1] != C and C == 3:  # grey files for an RGB model
