@@ -70,7 +70,10 @@ class NetworkScore:
         a, s = coefficients(self.schedule, t, 1, self.dtype, self.device)
         precond, param, net = self.precond, self.parameterization, self.net
 
+        dtype, device = self.dtype, self.device
+
         def fixed(x):
+            x = x.to(dtype=dtype, device=device)  # as __call__ does
             A, S = a.expand(x.shape[0], 1), s.expand(x.shape[0], 1)
             return to_score(net(*network_inputs(x, A, S, precond)), x, A, S, param)
 
