@@ -75,7 +75,9 @@ def histogram_figure(dims: dict, v: np.ndarray, path: Path) -> None:
     fig, axes = plt.subplots(1, L, figsize=(3.2 * L, 2.9), squeeze=False)
     for i, ax in enumerate(axes[0]):
         vals = np.concatenate([res["dimension"][i] for res in dims.values()])
-        bins = np.linspace(vals.min() - 0.5, vals.max() + 0.5, 16)
+        lo, hi = vals.min() - 0.5, vals.max() + 0.5
+        integer = np.allclose(vals, np.round(vals)) and hi - lo <= 40  # one bin per count
+        bins = np.arange(lo, hi + 0.5) if integer else np.linspace(lo, hi, 16)
         for g, res in dims.items():
             ax.hist(res["dimension"][i], bins=bins, alpha=0.55, color=COLORS[g], label=LABELS[g])
         ax.set_title(f"v = {v[i]:.3g}", fontsize=10)
