@@ -72,11 +72,12 @@ class EmpiricalScore:
         with warnings.catch_warnings():  # a read-only memory map is shared, never written
             warnings.simplefilter("ignore", UserWarning)
             self.Y = torch.as_tensor(X, dtype=dtype, device=self.device)
-        # |y_mu|^2 chunk by chunk: no (N, d) temporary
-        self.y2 = torch.cat(
-            [(self.Y[i : i + chunk_size] ** 2).sum(1) for i in range(0, len(self.Y), chunk_size)]
-        )
         self.N, self.d = self.Y.shape
+        # |y_mu|^2 chunk by chunk into one buffer: no (N, d) temporary, and no small results
+        # kept between the freed chunk temporaries (which would fragment the heap to ~N d)
+        self.y2 = torch.empty(self.N, dtype=dtype, device=self.device)
+        for sl in self._chunks():
+            torch.sum(self.Y[sl] ** 2, 1, out=self.y2[sl])
 
     def _prep(self, x, t):
         x = as_points(x, self.d, self.dtype, self.device)
@@ -182,19 +183,19 @@ class EmpiricalScore:
         B = x.shape[0]
         idx, wts = [[] for _ in range(B)], [[] for _ in range(B)]
         for sl, w in self._kept_weights(x, a, s, logZ, m):
-            for b in range(B):
-                j = torch.nonzero(w[b]).flatten()
-                idx[b].append(j + sl.start)
-                wts[b].append(w[b, j])
-            if max(sum(len(i) for i in ib) for ib in idx) >= self.d:
+            for b in range(B):  # kept as Python lists: no small tensors left between the
+                j = torch.nonzero(w[b]).flatten()  # freed chunk temporaries (heap fragments)
+                idx[b] += (j + sl.start).tolist()
+                wts[b] += w[b, j].tolist()
+            if max(len(ib) for ib in idx) >= self.d:
                 C = torch.zeros(B, self.d, self.d, dtype=self.dtype, device=self.device)
                 for Z in self._weighted_rows(x, a, s, logZ, m):
                     C += Z.transpose(1, 2) @ Z
                 return "dense", C
-        idx = [torch.cat(ib) for ib in idx]
         Z = torch.zeros(B, max(len(i) for i in idx), self.d, dtype=self.dtype, device=self.device)
         for b, ib in enumerate(idx):
-            Z[b, : len(ib)] = torch.cat(wts[b]).sqrt()[:, None] * (self.Y[ib] - m[b])
+            wb = torch.tensor(wts[b], dtype=self.dtype, device=self.device)
+            Z[b, : len(ib)] = wb.sqrt()[:, None] * (self.Y[ib] - m[b])
         return "gram", Z
 
     def covariance_eigh(self, x, t, eigvecs: bool = False):
