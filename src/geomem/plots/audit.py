@@ -10,8 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from geomem import io
 from geomem.plots.page import Raw, esc, figure_html, link, page_html, table_html, write_html
+from geomem.plots.save import save_png
 
 COLORS = {"train": "tab:red", "heldout": "tab:blue"}
 LABELS = {"train": "training images", "heldout": "held-out images"}
@@ -19,9 +19,7 @@ LABELS = {"train": "training images", "heldout": "held-out images"}
 
 def _save(fig, path: Path) -> None:
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def dimension_figure(summary: dict, dims: dict, v: np.ndarray, path: Path) -> None:
@@ -64,9 +62,7 @@ def overview_figure(summary: dict, dims: dict, v, S, train, table, shape, path: 
     _draw_samples(right.subplots(2, 6, squeeze=False), S, train, table, shape, n)
     rate = summary["copies"]["copy_rate"]
     right.suptitle(f"samples and nearest training images (copy rate {rate:.0%})", fontsize=10)
-    with io.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
+    save_png(fig, path, dpi=100)
 
 
 def histogram_figure(dims: dict, v: np.ndarray, path: Path) -> None:

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from geomem import io
+from geomem.plots.save import save_png
 
 STYLE = {"network": "-", "exact": "--", "population": ":"}
 COLORS = {"network": "tab:red", "exact": "tab:blue", "population": "tab:gray"}
@@ -38,9 +38,7 @@ def fraction_figure(results: list[dict], path: str | Path) -> None:
     axes[0].set_ylabel("copy fraction (d1/d2 < 1/3)")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def ratio_histograms(out: str | Path, results: list[dict], path: str | Path) -> None:
@@ -67,9 +65,7 @@ def ratio_histograms(out: str | Path, results: list[dict], path: str | Path) -> 
     axes[0][0].set_ylabel("density")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def copies_table(results: list[dict]) -> str:

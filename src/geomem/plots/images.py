@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from geomem.io import atomic_path
+from geomem.plots.save import save_png
 
 STYLE = {
     ("network", "train"): ("C0", "o", "-", "U-Net, training images"),
@@ -18,12 +18,6 @@ STYLE = {
     ("exact", "train"): ("C3", "o", "-", "exact score, training images"),
     ("exact", "heldout"): ("C3", "s", "--", "exact score, held-out images"),
 }
-
-
-def _save(fig, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
-    plt.close(fig)
 
 
 def dimension_figure(results: list[dict], path: str | Path, *, rule: str = "threshold") -> None:
@@ -46,7 +40,7 @@ def dimension_figure(results: list[dict], path: str | Path, *, rule: str = "thre
     ax.set_title(f"d = {r0['d']}, DDPM step {r0['step']:g} (v = {r0['noise_var']:.2g})")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    _save(fig, Path(path))
+    save_png(fig, path, dpi=120, tight=True)
 
 
 def spectra_figure(out: str | Path, results: list[dict], path: str | Path) -> None:
@@ -68,7 +62,7 @@ def spectra_figure(out: str | Path, results: list[dict], path: str | Path) -> No
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("r = eig(sym(-sigma_t^2 J)), mean over images")
     axes[0].legend(fontsize=7)
-    _save(fig, Path(path))
+    save_png(fig, path, dpi=120, tight=True)
 
 
 def images_table(results: list[dict]) -> str:

@@ -10,15 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from geomem import io
+from geomem.plots.save import save_png
 
 BLOCK_COLORS = ["tab:red", "tab:blue", "tab:gray", "tab:green"]
-
-
-def _save(fig, path) -> None:
-    with io.atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
 
 
 def kept_vs_step(metrics: dict, arrays, path: str | Path, blocks: int = 2) -> None:
@@ -41,7 +35,7 @@ def kept_vs_step(metrics: dict, arrays, path: str | Path, blocks: int = 2) -> No
     axes[0][0].set_ylabel("kept directions (r < 1/2)")
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def tau_figure(metrics: dict, path: str | Path, blocks: int = 2) -> None:
@@ -65,7 +59,7 @@ def tau_figure(metrics: dict, path: str | Path, blocks: int = 2) -> None:
     ax.set(xscale="log", yscale="log", xlabel="N", ylabel="memorization time tau (steps)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def three_panels(metrics: dict, arrays, path: str | Path) -> None:
@@ -92,7 +86,7 @@ def three_panels(metrics: dict, arrays, path: str | Path) -> None:
     handles = [plt.Line2D([], [], color=BLOCK_COLORS[k]) for k in range(len(metrics["blocks"]))]
     fig.legend(handles, metrics["blocks"], loc="lower center", ncol=3, fontsize=8)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    _save(fig, path)
+    save_png(fig, path)
 
 
 def tau_table(metrics: dict, blocks: int = 2) -> str:
