@@ -23,7 +23,7 @@ from geomem.boundary.files import refuse_other
 from geomem.experiments import audit_measure as measure
 from geomem.experiments.audit_config import AuditConfig
 from geomem.experiments.audit_model import AuditModel, load_images, load_model
-from geomem.experiments.audit_verdict import decide, level_tests
+from geomem.experiments.audit_verdict import decide, level_tests, mean_sd
 from geomem.runs.config import to_dict
 from geomem.scores import EmpiricalScore
 
@@ -115,19 +115,13 @@ def _summary(cfg: AuditConfig, inputs: AuditInputs, dims: dict, table) -> dict:
     v = inputs.noise_var
     held = dims["heldout"]["dimension"] if "heldout" in dims else None
     tests = level_tests(dims["train"]["dimension"], held, v)
-    for row, t, i in zip(tests, inputs.times, range(len(v)), strict=True):
-        row["noise_var"], row["t"] = row.pop("level"), float(t)
-        for g in dims:
-            e = dims[g]["exact"][i]
-            row[f"exact_{g}"] = {
-                "mean": float(e.mean()),
-                "sd": float(e.std(ddof=1)) if len(e) > 1 else 0.0,
-            }
     rate = None if table is None else table.summary["criteria"]["ratio"]["fraction"]
-    rows = [{**r, "level": r["noise_var"]} for r in tests]
     verdict = decide(
-        rate, rows, copy_threshold=cfg.copy_rate, alpha=cfg.alpha, min_drop=cfg.min_drop
+        rate, tests, copy_threshold=cfg.copy_rate, alpha=cfg.alpha, min_drop=cfg.min_drop
     )
+    for i, (row, t) in enumerate(zip(tests, inputs.times, strict=True)):
+        row["noise_var"], row["t"] = row.pop("level"), float(t)
+        row |= {f"exact_{g}": mean_sd(dims[g]["exact"][i]) for g in dims}
     m = inputs.model
     return {
         **verdict,
@@ -144,7 +138,7 @@ def _summary(cfg: AuditConfig, inputs: AuditInputs, dims: dict, table) -> dict:
             "n_heldout": 0 if inputs.heldout is None else len(inputs.heldout),
         },
         "images_measured": {g: len(i) for g, i in inputs.chosen.items()},
-        "route": measure.cost(cfg, m, 0, 0)["route"],
+        "route": measure.route_of(cfg, m.d),
         "levels": tests,
         "flipd": _flipd(dims, float(v[0])) if cfg.flipd else None,
         "copies": None if table is None else {"copy_rate": rate, **table.summary},
@@ -158,11 +152,7 @@ def _summary(cfg: AuditConfig, inputs: AuditInputs, dims: dict, table) -> dict:
 
 
 def _flipd(dims: dict, v: float) -> dict:
-    out = {"noise_var": v}
-    for g, res in dims.items():
-        f = res["flipd"]
-        out[g] = {"mean": float(f.mean()), "sd": float(f.std(ddof=1)) if len(f) > 1 else 0.0}
-    return out
+    return {"noise_var": v, **{g: mean_sd(res["flipd"]) for g, res in dims.items()}}
 
 
 def _write_files(out: Path, inputs: AuditInputs, dims: dict, S, table) -> None:

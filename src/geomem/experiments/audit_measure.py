@@ -17,11 +17,9 @@ from geomem.sampling import SamplerConfig, sample, score_evaluations
 from geomem.schedules import DDPM
 from geomem.scores.base import Score
 from geomem.spectra.dimension import threshold_dimension
-from geomem.spectra.flipd import flipd
+from geomem.spectra.flipd import flipd, trace_products
 from geomem.spectra.jacobian import jacobian_spectrum
 from geomem.spectra.slq import slq_dimension
-
-FLIPD_PROBES = 64  # Hutchinson probes beyond the exact-trace size
 
 
 def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
@@ -47,14 +45,17 @@ def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
     return t[order], v[order]
 
 
-def use_dense(cfg, d: int) -> bool:
-    return cfg.route == "dense" or (cfg.route == "auto" and d <= cfg.dense_max_d)
+def route_of(cfg, d: int) -> str:
+    """The read-out at dimension d: "dense" (``--route dense``, or auto up to dense_max_d) or
+    "slq"."""
+    dense = cfg.route == "dense" or (cfg.route == "auto" and d <= cfg.dense_max_d)
+    return "dense" if dense else "slq"
 
 
 def level_dimensions(score: Score, x0: np.ndarray, t: float, cfg, rng) -> dict:
     """Dimension (K,), its standard error (K,) and the spectrum read-out at clean images x0."""
     x = float(score.schedule.alpha(t)) * x0
-    if use_dense(cfg, score.d):
+    if route_of(cfg, score.d) == "dense":
         sp = jacobian_spectrum(score, x, t, method="autodiff")
         dim = threshold_dimension(sp).astype(np.float64)
         return {"dimension": dim, "se": np.zeros_like(dim), "spectrum": sp.eigvals}
@@ -89,13 +90,8 @@ def dimensions(model_score, exact, images: dict, times, cfg, *, progress=False) 
             bar.update()
         res = {k: np.stack(v) for k, v in res.items()}
         if cfg.flipd:
-            est = flipd(
-                model_score,
-                x0,
-                float(times[0]),
-                n_probes=None if model_score.d <= 2000 else FLIPD_PROBES,
-                rng=np.random.default_rng([cfg.seed, 8, g]),
-            )
+            rng = np.random.default_rng([cfg.seed, 8, g])
+            est = flipd(model_score, x0, float(times[0]), rng=rng)
             res["flipd"], res["flipd_se"] = est.lid, est.se
         out[where] = res
     bar.close()
@@ -118,21 +114,21 @@ def samples_and_copies(model, train: np.ndarray, cfg, *, progress=False):
     gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
     S = sample(model.score, cfg.samples, scfg, generator=gen, progress=progress)
     S = S.detach().to("cpu", torch.float64).numpy()
-    k = min(len(train), 50) if len(train) >= 2 else None
-    if k is None:
+    if len(train) < 2:  # no second neighbour: no ratio test
         return S, None
-    return S, copy_table(S, train, k=k, threshold=cfg.threshold)
+    return S, copy_table(S, train, threshold=cfg.threshold)
 
 
 def cost(cfg, model, n_train: int, n_held: int) -> dict:
     """Estimated work: score evaluations of sampling and Jacobian products of the read-outs."""
     d, L = model.d, len(cfg.levels)
-    per_point = d if use_dense(cfg, d) else cfg.probes * cfg.lanczos_steps
+    route = route_of(cfg, d)
+    per_point = d if route == "dense" else cfg.probes * cfg.lanczos_steps
     points = (n_train + n_held) * L
-    flipd_products = (n_train + n_held) * (d if d <= 2000 else FLIPD_PROBES) * cfg.flipd
+    flipd_products = (n_train + n_held) * trace_products(d) * cfg.flipd
     evals = cfg.samples * score_evaluations(sampler_config(cfg, model)) if cfg.samples else 0
     return {
-        "route": "dense" if use_dense(cfg, d) else "slq",
+        "route": route,
         "points": points,
         "jacobian_products": int(points * per_point + flipd_products),
         "sampling_score_evaluations": int(evals),

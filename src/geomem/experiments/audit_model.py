@@ -24,6 +24,7 @@ import torch
 
 from geomem import _validate
 from geomem.boundary.files import open_array, read_json
+from geomem.data.images.dataset import from_uint8
 from geomem.schedules import DDPM
 from geomem.scores.base import Score
 
@@ -125,7 +126,7 @@ def load_images(name: str, path: str | Path, model: AuditModel) -> np.ndarray:
     else:
         X = np.asarray(open_array(name, path))
         if X.dtype == np.uint8:
-            X = X.astype(np.float32) / 127.5 - 1.0
+            X = from_uint8(X)
         if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X):
             _validate.fail(name, "a real image array", f"dtype {X.dtype} in {path}")
     shape = model.image_shape

@@ -25,7 +25,7 @@ def level_tests(train: np.ndarray, heldout: np.ndarray | None, levels) -> list[d
     rows = []
     for i, level in enumerate(levels):
         a = np.asarray(train[i], dtype=np.float64)
-        row = {"level": float(level), "mean_train": float(a.mean()), "sd_train": _sd(a)}
+        row = {"level": float(level), "mean_train": float(a.mean()), "sd_train": sd(a)}
         if heldout is not None:
             b = np.asarray(heldout[i], dtype=np.float64)
             p = (
@@ -36,7 +36,7 @@ def level_tests(train: np.ndarray, heldout: np.ndarray | None, levels) -> list[d
             m = float(b.mean())
             row |= {
                 "mean_heldout": m,
-                "sd_heldout": _sd(b),
+                "sd_heldout": sd(b),
                 "drop": 1.0 - row["mean_train"] / m if m > 0 else 0.0,
                 "p": p,
                 "p_bonferroni": min(1.0, p * len(levels)),
@@ -82,5 +82,11 @@ def decide(
     }
 
 
-def _sd(a: np.ndarray) -> float:
+def mean_sd(a: np.ndarray) -> dict:
+    """{"mean", "sd"} of values a (K,)."""
+    return {"mean": float(np.mean(a)), "sd": sd(a)}
+
+
+def sd(a: np.ndarray) -> float:
+    """Sample standard deviation (ddof 1); 0 for a single value."""
     return float(a.std(ddof=1)) if len(a) > 1 else 0.0

@@ -12,6 +12,7 @@ import numpy as np
 
 from geomem.plots.page import Raw, esc, figure_html, link, page_html, table_html, write_html
 from geomem.plots.save import save_png
+from geomem.spectra.slq import spectral_density
 
 COLORS = {"train": "tab:red", "heldout": "tab:blue"}
 LABELS = {"train": "training images", "heldout": "held-out images"}
@@ -92,13 +93,10 @@ def spectrum_figure(dims: dict, v: np.ndarray, d: int, path: Path) -> None:
     )
     fig, ax = plt.subplots(figsize=(6.2, 3.4))
     for g, res in dims.items():
-        nodes, w = res["spectra"][0], res["weights"][0]
-        nodes = nodes.reshape(len(nodes), -1)
-        w = w.reshape(len(w), -1) / (w.reshape(len(w), -1).sum(1, keepdims=True))
-        kern = np.exp(-0.5 * ((grid[None, None] - nodes[..., None]) / 0.02) ** 2) / (
-            0.02 * np.sqrt(2 * np.pi)
-        )
-        dens = d * np.einsum("kj,kjg->kg", w, kern).mean(0)
+        nodes, w = res["spectra"][0], res["weights"][0]  # (K, d) dense or (K, P, m) SLQ
+        if nodes.ndim == 2:
+            nodes, w = nodes[:, None], w[:, None]
+        dens = spectral_density(nodes, w, d, grid).mean(0)
         ax.plot(grid, dens, "-" if g == "train" else "--", color=COLORS[g], label=LABELS[g])
     ax.axvline(0.5, color="k", lw=0.8)
     ax.set_yscale("symlog", linthresh=1.0)

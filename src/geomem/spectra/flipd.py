@@ -31,6 +31,16 @@ from geomem import _validate
 from geomem.scores.base import Score
 from geomem.spectra.jacobian import _check_points, _time, autodiff_jacobian
 
+EXACT_MAX_D = 2000  # exact trace up to this d unless probes are asked for
+HUTCHINSON_PROBES = 64  # probes beyond it
+
+
+def trace_products(d: int, n_probes: int | None = None, exact_max_d: int = EXACT_MAX_D) -> int:
+    """Jacobian products per point of :func:`flipd`'s trace: d (exact) or the probes."""
+    if n_probes is None:
+        return d if d <= exact_max_d else HUTCHINSON_PROBES
+    return n_probes
+
 
 @dataclass(frozen=True)
 class FLIPDEstimate:
@@ -76,7 +86,7 @@ def flipd(
     *,
     n_probes: int | None = None,
     rng: np.random.Generator | None = None,
-    exact_max_d: int = 2000,
+    exact_max_d: int = EXACT_MAX_D,
     probe_chunk: int = 64,
 ) -> FLIPDEstimate:
     """FLIPD local intrinsic dimension at clean points x0 (B, d), noise level t (module doc).
@@ -105,7 +115,7 @@ def flipd(
     if n_probes is None and d <= exact_max_d:
         tr, se, method, n = _exact_trace(score, x, t), torch.zeros(len(x)), "exact", 0
     else:
-        n = 64 if n_probes is None else _validate.positive_int("n_probes", n_probes)
+        n = HUTCHINSON_PROBES if n_probes is None else _validate.positive_int("n_probes", n_probes)
         if n < 2:
             _validate.fail("n_probes", "an integer >= 2 (the standard error needs two)", n)
         if rng is None:

@@ -58,9 +58,17 @@ class SLQEstimate:
 
     def density(self, grid: np.ndarray, width: float = 0.02) -> np.ndarray:
         """(B, len(grid)) spectral density smoothed by a Gaussian of ``width``; integrates to d."""
-        diff = (np.asarray(grid)[None, None, None] - self.nodes[..., None]) / width
-        kernel = np.exp(-0.5 * diff**2) / (width * np.sqrt(2 * np.pi))
-        return self.d * np.einsum("bpj,bpjg->bg", self.weights, kernel) / self.nodes.shape[1]
+        return spectral_density(self.nodes, self.weights, self.d, grid, width)
+
+
+def spectral_density(nodes, weights, d: int, grid, width: float = 0.02) -> np.ndarray:
+    """(B, len(grid)) smoothed density (d / P) sum_p sum_j tau_pj^2 N(r; theta_pj, width^2) of
+    nodes and weights (B, P, m) whose weights sum to 1 per probe; dense eigenvalues r (B, d)
+    enter as nodes (B, 1, d) with weights 1/d."""
+    nodes, weights = np.asarray(nodes), np.asarray(weights)
+    diff = (np.asarray(grid)[None, None, None] - nodes[..., None]) / width
+    kernel = np.exp(-0.5 * diff**2) / (width * np.sqrt(2 * np.pi))
+    return d * np.einsum("bpj,bpjg->bg", weights, kernel) / nodes.shape[1]
 
 
 def lanczos_tridiagonal(matmat, Q0: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
