@@ -10,9 +10,8 @@ directions kept per block (threshold rule, per-subspace accounting).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import geomem
 from geomem import _validate, io
 from geomem.data import preset as data_preset
 from geomem.data import query_points
-from geomem.runs.base import Experiment, run_in_dir
+from geomem.runs.base import Experiment, check_run_dir, run_in_dir
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
@@ -179,9 +178,7 @@ def _train_together(cfgs: list[LinearNetworkConfig], out: Path, progress: bool) 
     each member equals the single-model run); ``run_linear_network`` then finds them trained."""
     todo = [c for c in cfgs if not (out / f"N{c.n_train}" / "metrics.json").exists()]
     for c in todo:  # refuse another sweep's folder before training anything
-        path = out / f"N{c.n_train}" / "config.json"
-        if path.exists() and json.loads(path.read_text()) != json.loads(json.dumps(asdict(c))):
-            _validate.fail("out", "an empty directory or one holding this same sweep", str(path))
+        check_run_dir(c, out / f"N{c.n_train}")
     if len(todo) > 1:
         dirs = [out / f"N{c.n_train}" / "train" for c in todo]
         train_ensemble([c.training() for c in todo], dirs, progress=progress, state_dir=out)

@@ -36,15 +36,21 @@ def run_in_dir(config: Any, run_dir: str | Path, run: RunFn, *, progress: bool =
     last, and a finished run returns its metrics without running again."""
     run_dir = Path(run_dir)
     path, meta = run_dir / "config.json", run_dir / "metrics.json"
-    if path.exists() and json.loads(path.read_text()) != json.loads(json.dumps(asdict(config))):
-        _validate.fail(
-            "out",
-            "an empty directory or one holding this same sweep",
-            f"{run_dir} holding a different config",
-        )
+    check_run_dir(config, run_dir)
     if path.exists() and meta.exists():
         return json.loads(meta.read_text())
     io.write_json(path, asdict(config))
     metrics = run(config, run_dir, progress=progress, **kw)
     io.write_json(meta, metrics)
     return metrics
+
+
+def check_run_dir(config: Any, run_dir: str | Path) -> None:
+    """Refuse ``run_dir`` when its config.json holds another config (``run_in_dir``'s rule)."""
+    path = Path(run_dir) / "config.json"
+    if path.exists() and json.loads(path.read_text()) != json.loads(json.dumps(asdict(config))):
+        _validate.fail(
+            "out",
+            "an empty directory or one holding this same sweep",
+            f"{run_dir} holding a different config",
+        )
