@@ -44,7 +44,7 @@ def one_line(err: str, needle: str) -> None:
 WRITER = """
 import sys, numpy as np
 from geomem import io
-from geomem.runs.checkpoint import save_checkpoint
+from geomem.checkpoints.format import save_checkpoint
 import torch
 path, kind = sys.argv[1], sys.argv[2]
 print("ready", flush=True)
@@ -66,7 +66,7 @@ while True:
 @pytest.mark.parametrize("kind", ["json", "npy", "checkpoint"])
 def test_killed_writer_never_leaves_a_half_file(tmp_path, kind):
     """kill -9 at random moments of a write loop: the file is always whole (or absent)."""
-    from geomem.runs.checkpoint import load_checkpoint
+    from geomem.checkpoints.format import load_checkpoint
 
     path = tmp_path / f"out.{kind}"
     rng = random.Random(0)

@@ -47,7 +47,7 @@ def _arrays(d: Path) -> None:
 
 
 def _runs(d: Path) -> None:
-    from geomem.runs.checkpoint import save_checkpoint
+    from geomem.checkpoints.format import save_checkpoint
     from geomem.train.config import train_preset
     from geomem.train.loop import build_model
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from geomem.checkpoints.snapshots import list_checkpoints, log_grid
 from geomem.cli import main
-from geomem.runs.snapshots import list_checkpoints, log_grid
 from geomem.scores.network import NetworkScore
 from geomem.train import TrainConfig, load_checkpoint, train
 from geomem.train.ensemble import train_ensemble

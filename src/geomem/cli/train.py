@@ -54,7 +54,7 @@ def train(
     cfgs = [train_preset(config, n_train=n, seed=s, **kw) for n in ns for s in seeds]
     grid = None
     if checkpoint_grid:
-        from geomem.runs.snapshots import log_grid
+        from geomem.checkpoints.snapshots import log_grid
 
         grid = log_grid(cfgs[0].steps, checkpoint_grid)
     if len(cfgs) == 1:

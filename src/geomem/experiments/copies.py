@@ -28,9 +28,10 @@ from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
 from geomem.scores.population import population_score
+from geomem.seeds import derive_seed
 from geomem.spectra.scan import scan_noise
 from geomem.train.config import train_preset
-from geomem.train.loop import derive_seed, train, training_set
+from geomem.train.loop import train, training_set
 
 MODELS = ("exact", "population", "network")
 

@@ -22,7 +22,7 @@ from geomem.experiments.spectrum import build_score, check_run_dir, training_dat
 from geomem.memorization import copy_table
 from geomem.sampling import SamplerConfig, sample, score_evaluations
 from geomem.schedules import get_schedule
-from geomem.train.loop import derive_seed
+from geomem.seeds import derive_seed
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ import numpy as np
 
 import geomem
 from geomem import _validate, io
+from geomem.checkpoints.snapshots import list_checkpoints, log_grid
 from geomem.data import preset as data_preset
 from geomem.data import query_points
 from geomem.experiments.training_time_read import memorization_times, panels, tau_fit
 from geomem.runs.base import Experiment, run_in_dir
-from geomem.runs.snapshots import list_checkpoints, log_grid
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore

@@ -12,9 +12,9 @@ from pathlib import Path
 import torch
 
 from geomem import _validate
+from geomem.checkpoints.format import read_checkpoint
 from geomem.nets.mlp import mlp_from_checkpoint
 from geomem.nets.precond import Precond, check_parameterization, network_inputs, to_score
-from geomem.runs.checkpoint import read_checkpoint
 from geomem.schedules import Schedule, get_schedule
 from geomem.scores.base import as_points, coefficients
 
@@ -91,7 +91,7 @@ class NetworkScore:
     ) -> NetworkScore:
         """The network of a `geomem train` run directory (EMA weights unless ``ema=False``),
         at its final step or at a kept checkpoint ``step``, read through
-        ``geomem.runs.checkpoint``."""
+        ``geomem.checkpoints.format``."""
         ck = read_checkpoint(run_dir, device=device, step=step)
         where = Path(run_dir) / ("checkpoint.pt" if step is None else f"checkpoints (step {step})")
         model = mlp_from_checkpoint(ck, ema=ema, where=where)

@@ -1,7 +1,7 @@
 """Denoising score matching with EMA and checkpoints that resume bit-identically."""
 
-from geomem.runs.checkpoint import load_checkpoint, save_checkpoint
-from geomem.runs.snapshots import list_checkpoints, log_grid
+from geomem.checkpoints.format import load_checkpoint, save_checkpoint
+from geomem.checkpoints.snapshots import list_checkpoints, log_grid
 from geomem.train.config import PRESETS as TRAIN_PRESETS
 from geomem.train.config import TrainConfig, train_preset
 from geomem.train.ensemble import train_ensemble

@@ -19,10 +19,10 @@ import torch
 from tqdm.auto import tqdm
 
 from geomem import _validate, io
+from geomem.checkpoints.snapshots import check_steps, snapshot_path
 from geomem.data import preset as data_preset
 from geomem.nets.mlp import MLPConfig
 from geomem.nets.precond import Precond, network_inputs, target
-from geomem.runs.snapshots import check_steps, snapshot_path
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.train.config import TrainConfig

@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import torch
 
 from geomem import _validate
+from geomem.checkpoints.format import load_checkpoint
 from geomem.io import atomic_path
-from geomem.runs.checkpoint import load_checkpoint
 from geomem.train.config import identity_of
 from geomem.train.flat import FlatStack
 from geomem.train.loop import CHECKPOINT, save_run_checkpoint

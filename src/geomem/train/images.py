@@ -16,12 +16,13 @@ import torch
 
 import geomem
 from geomem import _validate
+from geomem.checkpoints.format import CHECKPOINT, read_run
 from geomem.nets.precond import check_parameterization
 from geomem.nets.unet import UNet, UNetConfig
-from geomem.runs.checkpoint import CHECKPOINT, read_run
 from geomem.schedules import DDPM
+from geomem.seeds import derive_seed
 from geomem.train.config import RunConfig
-from geomem.train.loop import derive_seed, fit
+from geomem.train.loop import fit
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,14 @@ import torch
 from tqdm.auto import tqdm
 
 from geomem import _validate, boundary, io
+from geomem.checkpoints.format import CHECKPOINT, load_checkpoint, read_run, save_checkpoint
+from geomem.checkpoints.snapshots import check_steps, snapshot_path
 from geomem.data import preset as data_preset
 from geomem.nets.mlp import MLP, MLPConfig, mlp_from_checkpoint
 from geomem.nets.precond import Precond, network_inputs, target
-from geomem.runs.checkpoint import CHECKPOINT, load_checkpoint, read_run, save_checkpoint
-from geomem.runs.snapshots import check_steps, snapshot_path
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
+from geomem.seeds import INIT, STEP, TRAIN, derive_seed, rng
 from geomem.train.config import TrainConfig, identity_of
 
 
@@ -34,14 +35,14 @@ class ThreadsWarning(UserWarning):
 
 def training_set(cfg: TrainConfig) -> np.ndarray:
     """(N, d) float64 training points: preset.sample(N, default_rng([seed, 0]))."""
-    return data_preset(cfg.preset).sample(cfg.n_train, np.random.default_rng([cfg.seed, 0]))
+    return data_preset(cfg.preset).sample(cfg.n_train, rng(cfg.seed, TRAIN))
 
 
 def build_model(cfg: TrainConfig, d: int) -> MLP:
     """The MLP of ``cfg``, initialised from a generator seeded by [seed, 3] (PyTorch's default
     uniform(+-1/sqrt(fan_in)) law for Linear layers)."""
     model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
-    g = torch.Generator().manual_seed(derive_seed(cfg.seed, 3))
+    g = torch.Generator().manual_seed(derive_seed(cfg.seed, INIT))
     with torch.no_grad():
         for mod in model.modules():
             if isinstance(mod, torch.nn.Linear):
@@ -51,16 +52,10 @@ def build_model(cfg: TrainConfig, d: int) -> MLP:
     return model
 
 
-def derive_seed(*words: int) -> int:
-    """A 63-bit integer seed from a list of words through NumPy's SeedSequence: the one way
-    geomem turns (seed, purpose, step, ...) into a generator seed."""
-    return int(np.random.SeedSequence(list(words)).generate_state(1, dtype=np.uint64)[0] >> 1)
-
-
 def step_noise(cfg: TrainConfig, n: int, d: int, step: int):
     """Indices (B,), noise z (B, d) float32 and VE-equivalent log-sigma (B,) float64 of a step,
     a function of (seed, step) only."""
-    g = torch.Generator().manual_seed(derive_seed(cfg.seed, 4, step))
+    g = torch.Generator().manual_seed(derive_seed(cfg.seed, STEP, step))
     idx = torch.randint(n, (cfg.batch_size,), generator=g)
     z = torch.randn(cfg.batch_size, d, generator=g)
     u = torch.rand(cfg.batch_size, generator=g, dtype=torch.float64)

@@ -86,8 +86,8 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 
 def read_checkpoint(run_dir: str | Path, *, device: str = "cpu", step: int | None = None) -> dict:
     """The checkpoint dict of a training run directory: its final ``checkpoint.pt``, or the
-    one kept at ``step`` (``checkpoints/step-*.pt``, see ``geomem.runs.snapshots``)."""
-    from geomem.runs.snapshots import checkpoint_path
+    one kept at ``step`` (``checkpoints/step-*.pt``, see ``geomem.checkpoints.snapshots``)."""
+    from geomem.checkpoints.snapshots import checkpoint_path
 
     path = checkpoint_path(run_dir, step)
     if not path.is_file():

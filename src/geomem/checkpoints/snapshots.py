@@ -1,6 +1,6 @@
 """Checkpoints kept at chosen training times: ``RUN/checkpoints/step-0001000.pt``.
 
-Each is an ordinary checkpoint (``geomem.runs.checkpoint`` format) of the run at that step,
+Each is an ordinary checkpoint (``geomem.checkpoints.format`` format) of the run at that step,
 kept beside the run's final ``checkpoint.pt``, so a study can measure one run at many training
 times (SCIENCE.md §9). ``log_grid`` gives the usual choice: first, 2 first, 4 first, ... and
 the final step.
@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from geomem import _validate
+from geomem.checkpoints.format import CHECKPOINT
 
 SNAPSHOTS = "checkpoints"
-CHECKPOINT = "checkpoint.pt"  # as geomem.runs.checkpoint.CHECKPOINT
+
 _NAME = re.compile(r"^step-(\d+)\.pt$")
 
 
