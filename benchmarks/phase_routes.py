@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from _common import append_results
 
-from geomem.experiments.phase_cell import ROUTES, PhaseCellConfig, measure_cell
+from geomem.experiments.phase.cell import ROUTES, PhaseCellConfig, measure_cell
 
 V = tuple(np.logspace(-4.5, 0.5, 41).tolist())
 

@@ -66,6 +66,13 @@ def save_npy(path: str | Path, array: np.ndarray) -> None:
         np.save(fh, np.asarray(array))
 
 
+def save_npz(path: str | Path, arrays: dict, *, compressed: bool = False) -> None:
+    """Save named arrays as one .npz (``np.savez``, or ``savez_compressed``), atomically."""
+    write = np.savez_compressed if compressed else np.savez
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        write(fh, **arrays)
+
+
 def _default(obj):
     if isinstance(obj, np.ndarray):
         return obj.tolist()

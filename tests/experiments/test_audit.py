@@ -12,11 +12,11 @@ import pytest
 import torch
 
 from geomem.cli import main
-from geomem.experiments import audit_measure as measure
-from geomem.experiments.audit import run_audit
-from geomem.experiments.audit_config import AuditConfig
-from geomem.experiments.audit_model import from_score, load_model
-from geomem.experiments.audit_verdict import decide, level_tests
+from geomem.experiments.audit import measure
+from geomem.experiments.audit.run import run_audit
+from geomem.experiments.audit.config import AuditConfig
+from geomem.loading import from_score, load_model
+from geomem.experiments.audit.verdict import decide, level_tests
 from geomem.schedules import DDPM
 from geomem.scores.callable import CallableScore
 from geomem.scores.gaussian import GaussianScore

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from geomem.cli import app
-from geomem.experiments.spectrum import SpectrumConfig
+from geomem.experiments.spectrum.config import SpectrumConfig
 from geomem.runs import config as C
 from tests.runs._sweep_helpers import env
 
@@ -90,7 +90,7 @@ def test_hash_stable_across_processes_and_core_imports_without_extras():
         "import sys; sys.modules.update(distributed=None, dask=None, pandas=None, tomli_w=None);"
         "import geomem.cli, geomem.runs.sweep, geomem.runs.report;"
         "from geomem.runs.config import config_hash, dumps_toml;"
-        "from geomem.experiments.spectrum import SpectrumConfig as S;"
+        "from geomem.experiments.spectrum.config import SpectrumConfig as S;"
         "print(config_hash(S(noise_var=(1e-3, 0.5), n_train=7, seed=3)));"
         "print(dumps_toml({'a': [1, 2]}))"
     )

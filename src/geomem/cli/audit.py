@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from geomem.cli.options import float_list
-from geomem.experiments.audit import plan, prepare, run_audit
-from geomem.experiments.audit_config import AuditConfig
+from geomem.experiments.audit.config import AuditConfig
+from geomem.experiments.audit.run import plan, prepare, run_audit
 from geomem.runs.config import config_hash, to_dict
 
 

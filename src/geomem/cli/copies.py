@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from geomem import _validate, io
@@ -62,8 +61,7 @@ def copies(
         chunk_size=chunk_size,
         dtype=dtype,
     )
-    with io.atomic_path(str(out) + ".arrays.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **table.arrays)
+    io.save_npz(str(out) + ".arrays.npz", table.arrays)
     io.write_json(out, table.to_json())
     typer.echo(f"wrote {out}: " + summary_line(table.summary))
 

@@ -197,7 +197,7 @@ def training_time(
     dry_run: bool = DRY_RUN,
 ):
     """One ensemble over N read at log-spaced checkpoints: kept dimension vs training time."""
-    from geomem.experiments.training_time import TrainingTimeConfig, run_study
+    from geomem.experiments.training_time.study import TrainingTimeConfig, run_study
     from geomem.train.ensemble import member_dir
     from geomem.train.loop import check_inputs
 

@@ -9,7 +9,7 @@ import typer
 
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
-from geomem.experiments.phase import PhaseConfig, check_inputs, run_phase, write_config
+from geomem.experiments.phase.diagram import PhaseConfig, check_inputs, run_phase, write_config
 
 
 def phase_diagram(

@@ -11,7 +11,7 @@ from geomem import _validate, io
 from geomem.boundary import check_device, refuse_other, sigma_to_var
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list
-from geomem.experiments.spectrum import SpectrumConfig, check_inputs, run_spectrum
+from geomem.experiments.spectrum.config import SpectrumConfig, check_inputs, run_spectrum
 from geomem.runs.config import to_dict
 
 

@@ -20,7 +20,6 @@ import geomem
 from geomem import _validate, io
 from geomem.data import preset as data_preset
 from geomem.data import query_points
-from geomem.experiments.spectrum import check_run_dir
 from geomem.memorization import copy_table
 from geomem.runs.base import Experiment, run_in_dir
 from geomem.sampling import SamplerConfig, sample, score_evaluations
@@ -28,6 +27,7 @@ from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
 from geomem.scores.population import population_score
+from geomem.scores.sources import check_trained_on, data_fields
 from geomem.seeds import derive_seed
 from geomem.spectra.scan import scan_noise
 from geomem.train.config import train_preset
@@ -72,7 +72,9 @@ class CopiesConfig:
         _validate.positive_list("noise_var", self.noise_var)
         get_schedule(self.schedule)
         if self.network_run is not None and "network" in self.models:
-            check_run_dir(self.run_path(), self, "network_run")  # this N's data and schedule
+            check_trained_on(
+                self.run_path(), data_fields(self), "network_run", also=()
+            )  # this N's data and schedule
         elif "network" in self.models:
             self.training()
 
@@ -143,8 +145,7 @@ def run_copies(cfg: CopiesConfig, run_dir: Path, *, progress: bool = False) -> d
         arrays[f"block_ratio_{name}"] = table.arrays["block_ratio"]
         arrays[f"kept_{name}"] = scan.subspace_dimension  # (L, B, K)
         models[name] = _summary(table.summary, scan.subspace_dimension)
-    with io.atomic_path(run_dir / "arrays.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+    io.save_npz(run_dir / "arrays.npz", arrays)
     return {
         "N": cfg.n_train,
         "blocks": names,

@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 
 import geomem
-from geomem import _validate, io
-from geomem.data import preset
-from geomem.experiments.phase_agreement import crossing
-from geomem.experiments.spectrum import SpectrumConfig, run_spectrum
+from geomem import _validate, io, seeds
+from geomem.data import preset, query_points
+from geomem.data.training import training_data
 from geomem.plots import page
 from geomem.plots import spectra as spectra_plots
+from geomem.scores.sources import score_source
+from geomem.spectra.readout import crossing
+from geomem.spectra.scan import NoiseScan, scan_noise
 from geomem.theory import theory_curves
 
 
@@ -62,6 +64,20 @@ def _critical_noise(v: np.ndarray, sub: np.ndarray, dims: list[int]) -> list[flo
     return [None if np.isnan(c) else c for c in out]
 
 
+def _scan(cfg: DemoConfig, model: str, points: str, n: int, progress: bool) -> NoiseScan:
+    # the exact score of N training points at noised training points, or the population
+    # reference at fresh points; the same seed streams as `geomem spectrum`
+    X, manifold = training_data(cfg.preset, n, cfg.seed)
+    queries = query_points(
+        points, cfg.n_points, seeds.rng(cfg.seed, seeds.QUERIES), X_train=X, manifold=manifold
+    )
+    score = score_source(
+        model, X, "ve", manifold=manifold, seed=cfg.seed, population_n=cfg.population_n
+    )
+    bases = manifold.block_bases()
+    return scan_noise(score, queries, cfg.noise_var, bases=bases, progress=progress)
+
+
 def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dict:
     """Run the demo into ``out_dir``: config.json, arrays.npz, metrics.json, PNGs, index.html."""
     out = Path(out_dir)
@@ -69,33 +85,16 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dic
     manifold = preset(cfg.preset)
     labels = manifold.block_labels()
     dims = [b.dim for b in manifold.all_blocks]
-    runs = {
-        f"N = {n}": SpectrumConfig(
-            noise_var=cfg.noise_var,
-            preset=cfg.preset,
-            n_train=n,
-            seed=cfg.seed,
-            n_points=cfg.n_points,
-        )
-        for n in cfg.n_train
-    }
-    runs["population"] = SpectrumConfig(
-        noise_var=cfg.noise_var,
-        preset=cfg.preset,
-        model="population",
-        points="fresh",
-        seed=cfg.seed,
-        n_points=cfg.n_points,
-        population_n=cfg.population_n,
-    )
+    runs = {f"N = {n}": ("exact", "train", n) for n in cfg.n_train}
+    runs["population"] = ("population", "fresh", 1000)
     scans, arrays, metrics = {}, {}, {"blocks": labels, "critical_noise_var": {}}
-    for label, sc in runs.items():
+    for label, (model, points, n) in runs.items():
         if progress:
             print(
-                f"[geomem demo] {label}: {len(sc.noise_var)} noise levels x {sc.n_points} points",
+                f"[geomem demo] {label}: {cfg.n_noise} noise levels x {cfg.n_points} points",
                 flush=True,
             )
-        _, scan = run_spectrum(sc, progress=progress)
+        scan = _scan(cfg, model, points, n, progress)
         scans[label] = scan
         key = label.replace("N = ", "N")
         arrays[f"{key}_spectra"] = scan.spectra
@@ -107,7 +106,9 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dic
     metrics["predicted_critical_noise_var"] = {
         k: [float(c) for c in th.critical_noise_var] for k, th in theory.items()
     }
-    np.savez_compressed(out / "arrays.npz", noise_var=np.asarray(cfg.noise_var), **arrays)
+    io.save_npz(
+        out / "arrays.npz", {"noise_var": np.asarray(cfg.noise_var), **arrays}, compressed=True
+    )
     io.write_json(out / "metrics.json", metrics)
     _figures(cfg, scans, theory, metrics, labels, dims, out)
     return metrics

@@ -157,8 +157,7 @@ def run_images(cfg: ImagesConfig, run_dir: Path, *, progress: bool = False, data
                 dims[name][where][rule] = _stats(v)
             if name == "network" and res["asymmetry"] is not None:
                 asym[where] = float(np.mean(res["asymmetry"]))
-    with io.atomic_path(run_dir / "arrays.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+    io.save_npz(run_dir / "arrays.npz", arrays)
     return {
         "N": cfg.n_train,
         "d": int(np.prod(shape)),

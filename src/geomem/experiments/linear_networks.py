@@ -111,8 +111,7 @@ def run_linear_network(cfg: LinearNetworkConfig, run_dir: Path, *, progress: boo
         arrays[f"dimension_{name}"] = scan.dimension
         arrays[f"subspace_{name}"] = scan.subspace_dimension
         kept[name] = scan.subspace_dimension.mean(axis=1).tolist()  # (L, K)
-    with io.atomic_path(run_dir / "arrays.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+    io.save_npz(run_dir / "arrays.npz", arrays)
     return {
         "N": cfg.n_train,
         "blocks": manifold.block_labels(),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from geomem import _validate
-from geomem.experiments import spectrum_run
 from geomem.experiments.copies import COPIES
 from geomem.experiments.images import IMAGES
 from geomem.experiments.linear_networks import LINEAR_NETWORK
-from geomem.experiments.phase import PHASE
-from geomem.experiments.phase_cell import PHASE_CELL
-from geomem.experiments.spectrum import SpectrumConfig
-from geomem.experiments.training_time import TRAINING_TIME
+from geomem.experiments.phase.cell import PHASE_CELL
+from geomem.experiments.phase.diagram import PHASE
+from geomem.experiments.spectrum import run as spectrum_run
+from geomem.experiments.spectrum.config import SpectrumConfig
+from geomem.experiments.training_time.study import TRAINING_TIME
 from geomem.runs.base import Experiment
 
 EXPERIMENTS: dict[str, Experiment] = {

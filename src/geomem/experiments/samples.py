@@ -18,10 +18,11 @@ from geomem import _validate
 from geomem.boundary import check_device, check_fits, read_array
 from geomem.boundary.sizes import matrix_bytes
 from geomem.data import preset
-from geomem.experiments.spectrum import build_score, check_run_dir, training_data
+from geomem.data.training import training_data
 from geomem.memorization import copy_table
 from geomem.sampling import SamplerConfig, sample, score_evaluations
 from geomem.schedules import get_schedule
+from geomem.scores.sources import check_trained_on, data_fields, source_of
 from geomem.seeds import derive_seed
 
 
@@ -57,7 +58,7 @@ class SampleConfig:
             _validate.positive_int("n_train", self.n_train)
         _validate.seed("seed", self.seed)
         if self.model not in ("exact", "population"):
-            check_run_dir(self.model, self)
+            check_trained_on(self.model, data_fields(self))
         if self.model == "population" and self.preset is None:
             _validate.fail("model", "a --preset for the population model", self.data_file)
         _validate.positive_int("n_samples", self.n_samples)
@@ -95,8 +96,8 @@ def run_samples(cfg: SampleConfig, *, progress: bool = False) -> tuple[np.ndarra
     arrays : dict
         Per-sample arrays of the copy table (distances, indices, ratios, copy flags).
     """
-    X, manifold = training_data(cfg)
-    score = build_score(cfg, X, manifold)
+    X, manifold = training_data(cfg.preset, cfg.n_train, cfg.seed, cfg.data_file)
+    score = source_of(cfg, X, manifold)
     gen = torch.Generator(device=cfg.device).manual_seed(derive_seed(cfg.seed, 5))
     S = sample(score, cfg.n_samples, cfg.sampler, generator=gen, progress=progress)
     S = S.detach().cpu().numpy().astype(np.float64)

@@ -12,7 +12,6 @@ import numpy as np
 
 from geomem.plots.page import Raw, esc, figure_html, link, page_html, table_html, write_html
 from geomem.plots.save import save_png
-from geomem.spectra.slq import spectral_density
 
 COLORS = {"train": "tab:red", "heldout": "tab:blue"}
 LABELS = {"train": "training images", "heldout": "held-out images"}
@@ -84,19 +83,11 @@ def histogram_figure(dims: dict, v: np.ndarray, path: Path) -> None:
     _save(fig, path)
 
 
-def spectrum_figure(dims: dict, v: np.ndarray, d: int, path: Path) -> None:
-    """Spectral density of r = eig(sym(-sigma_t^2 J)) at the lowest level (dense eigenvalues or
-    SLQ nodes and weights, smoothed), mean over images."""
-    allr = np.concatenate([res["spectra"][0].ravel() for res in dims.values()])
-    grid = np.linspace(
-        max(-3.0, min(-0.2, allr.min() - 0.1)), min(5.0, max(1.4, allr.max() + 0.1)), 481
-    )
+def spectrum_figure(grid: np.ndarray, densities: dict, v: np.ndarray, path: Path) -> None:
+    """Spectral density of r = eig(sym(-sigma_t^2 J)) at the lowest level, mean over images:
+    ``densities`` maps a group to its (len(grid),) density (computed by the study)."""
     fig, ax = plt.subplots(figsize=(6.2, 3.4))
-    for g, res in dims.items():
-        nodes, w = res["spectra"][0], res["weights"][0]  # (K, d) dense or (K, P, m) SLQ
-        if nodes.ndim == 2:
-            nodes, w = nodes[:, None], w[:, None]
-        dens = spectral_density(nodes, w, d, grid).mean(0)
+    for g, dens in densities.items():
         ax.plot(grid, dens, "-" if g == "train" else "--", color=COLORS[g], label=LABELS[g])
     ax.axvline(0.5, color="k", lw=0.8)
     ax.set_yscale("symlog", linthresh=1.0)
@@ -155,8 +146,9 @@ def ratio_figure(table, threshold: float, path: Path) -> None:
     _save(fig, path)
 
 
-def write_report(out: Path, summary: dict, inputs, dims: dict, S, table) -> Path:
-    """All figures and ``index.html`` of an audit in ``out``."""
+def write_report(out: Path, summary: dict, inputs, dims: dict, S, table, density) -> Path:
+    """All figures and ``index.html`` of an audit in ``out``; ``density`` is (grid, {group:
+    density}) of the lowest level's spectrum."""
     out, v, shape = Path(out), inputs.noise_var, inputs.model.image_shape
     figs = [("dimension.png", "Dimension kept by the model (solid, mean ± sd over images) and by "
              "the exact empirical score of its training images (dashed: the perfectly memorizing "
@@ -164,7 +156,7 @@ def write_report(out: Path, summary: dict, inputs, dims: dict, S, table) -> Path
     dimension_figure(summary, dims, v, out / "dimension.png")
     histogram_figure(dims, v, out / "histograms.png")
     figs.append(("histograms.png", "Dimension per image at each noise level."))
-    spectrum_figure(dims, v, inputs.model.d, out / "spectrum.png")
+    spectrum_figure(*density, v, out / "spectrum.png")
     figs.append(
         ("spectrum.png", "Spectral density at the lowest level; dimension = mass below 1/2.")
     )

@@ -20,10 +20,10 @@ import torch
 
 from geomem import _validate, io
 from geomem.boundary.files import refuse_other
-from geomem.experiments import audit_measure as measure
-from geomem.experiments.audit_config import AuditConfig
-from geomem.experiments.audit_model import AuditModel, load_images, load_model
-from geomem.experiments.audit_verdict import decide, level_tests, mean_sd
+from geomem.experiments.audit import measure
+from geomem.experiments.audit.config import AuditConfig
+from geomem.experiments.audit.verdict import decide, level_tests, mean_sd
+from geomem.loading import Model, load_model, model_images
 from geomem.runs.config import to_dict
 from geomem.scores import EmpiricalScore
 
@@ -32,7 +32,7 @@ from geomem.scores import EmpiricalScore
 class AuditInputs:
     """Everything checked before the first write: model, images, chosen rows, levels."""
 
-    model: AuditModel
+    model: Model
     train: np.ndarray  # (N, d) float32
     heldout: np.ndarray | None  # (M, d) float32
     chosen: dict  # "train" / "heldout" -> (K,) row indices
@@ -40,15 +40,15 @@ class AuditInputs:
     noise_var: np.ndarray  # (L,) v, ascending
 
 
-def prepare(cfg: AuditConfig, model: AuditModel | None = None) -> AuditInputs:
+def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
     """Resolve and check every input of ``cfg`` (one-line errors); writes nothing."""
     if not isinstance(cfg, AuditConfig):
         _validate.fail("cfg", "an AuditConfig", cfg, TypeError)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     if model is None:
         model = load_model(cfg.model, scheduler=cfg.scheduler, device=cfg.device, dtype=dtype)
-    train = load_images("--train", cfg.train, model)
-    held = None if cfg.heldout is None else load_images("--heldout", cfg.heldout, model)
+    train = model_images(cfg.train, model, name="--train")
+    held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="--heldout")
     times, v = measure.times_of(model.score, cfg)
     chosen = {"train": _choose(len(train), cfg, 0)}
     if held is not None:
@@ -77,7 +77,7 @@ def plan(cfg: AuditConfig, inputs: AuditInputs) -> dict:
 
 
 def run_audit(
-    cfg: AuditConfig, out: str | Path, *, model: AuditModel | None = None, progress: bool = False
+    cfg: AuditConfig, out: str | Path, *, model: Model | None = None, progress: bool = False
 ) -> dict:
     """Audit the model of ``cfg`` (or ``model``, e.g. ``audit_model.from_score``) into ``out``;
     returns ``summary.json``'s content."""
@@ -107,7 +107,7 @@ def run_audit(
     io.write_json(out / "timing.json", {k: round(v, 3) for k, v in clock.items()})
     from geomem.plots.audit import write_report
 
-    write_report(out, summary, inputs, dims, S, table)
+    write_report(out, summary, inputs, dims, S, table, measure.densities(dims, inputs.model.d))
     return summary
 
 
@@ -181,5 +181,4 @@ def _write_files(out: Path, inputs: AuditInputs, dims: dict, S, table) -> None:
                 w.writerow([s, int(a["index"][s, 0]), int(a["index"][s, 1]),
                             f"{a['distance'][s, 0]:.6g}", f"{a['distance'][s, 1]:.6g}",
                             f"{a['ratio'][s]:.6g}", int(a["copy_ratio"][s])])  # fmt: skip
-    with io.atomic_path(out / "arrays.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+    io.save_npz(out / "arrays.npz", arrays)

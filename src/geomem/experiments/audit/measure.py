@@ -19,7 +19,7 @@ from geomem.scores.base import Score
 from geomem.spectra.dimension import threshold_dimension
 from geomem.spectra.flipd import flipd, trace_products
 from geomem.spectra.jacobian import jacobian_spectrum
-from geomem.spectra.slq import slq_dimension
+from geomem.spectra.slq import slq_dimension, spectral_density
 
 
 def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
@@ -133,3 +133,19 @@ def cost(cfg, model, n_train: int, n_held: int) -> dict:
         "jacobian_products": int(points * per_point + flipd_products),
         "sampling_score_evaluations": int(evals),
     }
+
+
+def densities(dims: dict, d: int) -> tuple[np.ndarray, dict]:
+    """(grid, {group: (len(grid),) density}) of r = eig(sym(-sigma_t^2 J)) at the lowest level
+    (dense eigenvalues or SLQ nodes and weights, smoothed), mean over images."""
+    allr = np.concatenate([res["spectra"][0].ravel() for res in dims.values()])
+    grid = np.linspace(
+        max(-3.0, min(-0.2, allr.min() - 0.1)), min(5.0, max(1.4, allr.max() + 0.1)), 481
+    )
+    out = {}
+    for g, res in dims.items():
+        nodes, w = res["spectra"][0], res["weights"][0]  # (K, d) dense or (K, P, m) SLQ
+        if nodes.ndim == 2:
+            nodes, w = nodes[:, None], w[:, None]
+        out[g] = spectral_density(nodes, w, d, grid).mean(0)
+    return grid, out

@@ -19,7 +19,7 @@ from geomem.train.loop import training_set
 
 
 def memorization_times(members: list[dict]) -> dict:
-    """tau per block and N (see ``geomem.experiments.training_time``) from measured members.
+    """tau per block and N (see ``geomem.experiments.training_time.study``) from measured members.
 
     Each member has ``N``, ``steps`` (S,), ``network`` (S, L, K) and ``population`` (L, K)
     whose last level is the tau noise level. Returns ``{"N": [...], "tau": K lists over N

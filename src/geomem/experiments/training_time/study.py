@@ -26,7 +26,7 @@ from geomem import _validate, io
 from geomem.checkpoints.snapshots import list_checkpoints, log_grid
 from geomem.data import preset as data_preset
 from geomem.data import query_points
-from geomem.experiments.training_time_read import memorization_times, panels, tau_fit
+from geomem.experiments.training_time.read import memorization_times, panels, tau_fit
 from geomem.runs.base import Experiment, run_in_dir
 from geomem.schedules import get_schedule
 from geomem.scores import EmpiricalScore
@@ -154,8 +154,7 @@ def run_training_time(cfg: TrainingTimeConfig, run_dir: Path, *, progress: bool 
     panel = panels(cfg, dict(zip(cfg.n_train, dirs, strict=True)))
     for n, p in panel.items():
         arrays.update({f"panel_{k}_N{n}": a for k, a in p.items()})
-    with io.atomic_path(run_dir / "arrays.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+    io.save_npz(run_dir / "arrays.npz", arrays)
     manifold = data_preset(cfg.preset)
     return {
         "n_train": list(cfg.n_train),

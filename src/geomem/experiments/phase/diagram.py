@@ -20,9 +20,9 @@ from geomem import _validate, io
 from geomem.boundary import sizes
 from geomem.data import preset
 from geomem.data.queries import _noise
-from geomem.experiments.phase_agreement import agreement
-from geomem.experiments.phase_cell import PhaseCellConfig, measure_cell, save_npz
+from geomem.experiments.phase.cell import PhaseCellConfig, measure_cell
 from geomem.runs.base import Experiment
+from geomem.spectra.readout import agreement
 from geomem.theory.predict import theory_curves
 
 
@@ -131,12 +131,15 @@ def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dic
     summary["measure_seconds"] = round(seconds, 2)
     with io.atomic_path(run_dir / "table.jsonl") as tmp:
         tmp.write_text("".join(json.dumps(r) + "\n" for r in table_rows(cfg, kept, pred)))
-    save_npz(
+    io.save_npz(
         run_dir / "arrays.npz",
-        kept=kept.astype(np.int16),
-        predicted=pred.astype(np.int16),
-        noise_var=np.asarray(cfg.noise_var),
-        n_train=np.asarray(cfg.n_train),
+        {
+            "kept": kept.astype(np.int16),
+            "predicted": pred.astype(np.int16),
+            "noise_var": np.asarray(cfg.noise_var),
+            "n_train": np.asarray(cfg.n_train),
+        },
+        compressed=True,
     )
     io.write_json(run_dir / "agreement.json", summary)
     save_phase_figures(run_dir, kept, pred, cfg, summary)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from geomem import io
-from geomem.experiments.spectrum import SpectrumConfig, run_spectrum
+from geomem.experiments.spectrum.config import SpectrumConfig, run_spectrum
 
 
 def run(config: SpectrumConfig, run_dir: Path, *, progress: bool = False) -> dict:
@@ -26,8 +26,7 @@ def run(config: SpectrumConfig, run_dir: Path, *, progress: bool = False) -> dic
     }
     if scan.subspace_dimension is not None:
         arrays["subspace_dimension"] = scan.subspace_dimension
-    with io.atomic_path(Path(run_dir) / "arrays.npz") as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+    io.save_npz(Path(run_dir) / "arrays.npz", arrays)
     mean_dim = scan.dimension.mean(axis=1)  # (L,)
     _plot(scan.noise_var, mean_dim, config, Path(run_dir) / "dimension.png")
     return {

@@ -142,10 +142,10 @@ def measure_cell(cfg: PhaseCellConfig, progress: bool = False) -> np.ndarray:
 def run_phase_cell(cfg: PhaseCellConfig, run_dir: Path, *, progress: bool = False) -> dict:
     """Experiment runner: writes ``arrays.npz`` (kept (L, B, K)) and returns the metrics."""
     kept = measure_cell(cfg, progress)
-    save_npz(
+    io.save_npz(
         Path(run_dir) / "arrays.npz",
-        kept=kept.astype(np.int16),
-        noise_var=np.asarray(cfg.noise_var),
+        {"kept": kept.astype(np.int16), "noise_var": np.asarray(cfg.noise_var)},
+        compressed=True,
     )
     return {
         "n_train": cfg.n_train,
@@ -161,9 +161,3 @@ PHASE_CELL = Experiment(
     run_phase_cell,
     "kept dimension per block of one training draw over a noise grid",
 )
-
-
-def save_npz(path: Path, **arrays) -> None:
-    """Save arrays as one compressed .npz, atomically."""
-    with io.atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(fh, **arrays)

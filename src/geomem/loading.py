@@ -1,4 +1,5 @@
-"""What `geomem audit` audits: a model folder resolved to one ``Score``, and its images.
+"""Loading a model to measure: a folder resolved to one ``Score`` (``load_model``), and images
+for it (``model_images``); what `geomem audit` and `geomem.measure` users start from.
 
 Formats (each a thin adapter to the one ``Score`` protocol):
 
@@ -32,7 +33,7 @@ KINDS = ("diffusers", "geomem-images", "geomem-mlp", "callable")
 
 
 @dataclass(frozen=True)
-class AuditModel:
+class Model:
     """A model to audit: its score, what it is, and the shape of its images.
 
     ``image_shape`` is (C, H, W), or None for a model of flat vectors (then d = score.d)."""
@@ -52,7 +53,7 @@ class AuditModel:
         return "ddim" if isinstance(self.score.schedule, DDPM) else "heun"
 
 
-def from_score(score: Score, image_shape=None, source: str = "callable") -> AuditModel:
+def from_score(score: Score, image_shape=None, source: str = "callable") -> Model:
     """Wrap any ``Score`` (e.g. a ``CallableScore``) for ``run_audit``."""
     if not isinstance(score, Score):
         _validate.fail("score", "a Score (callable with .schedule and .d)", score, TypeError)
@@ -61,7 +62,7 @@ def from_score(score: Score, image_shape=None, source: str = "callable") -> Audi
         shape = tuple(int(n) for n in shape)
         if len(shape) != 3 or math.prod(shape) != score.d:
             _validate.fail("image_shape", f"(C, H, W) with C H W = d = {score.d}", shape)
-    return AuditModel(score, "callable", shape, source)
+    return Model(score, "callable", shape, source)
 
 
 def load_model(
@@ -70,8 +71,8 @@ def load_model(
     scheduler: str | Path | None = None,
     device: str = "cpu",
     dtype: torch.dtype = torch.float32,
-) -> AuditModel:
-    """Resolve a model folder to an ``AuditModel`` (formats: module docstring)."""
+) -> Model:
+    """Resolve a model folder to an ``Model`` (formats: module docstring)."""
     path = Path(path)
     if not path.is_dir():
         _validate.fail("MODEL", "a diffusers model folder or a geomem run directory", str(path))
@@ -81,7 +82,7 @@ def load_model(
         score = DiffusersScore.from_pretrained(
             path, scheduler=scheduler, device=device, dtype=dtype
         )
-        return AuditModel(score, "diffusers", score.image_shape, str(path))
+        return Model(score, "diffusers", score.image_shape, str(path))
     if scheduler is not None:
         _validate.fail(
             "--scheduler", "no scheduler for a geomem run (its schedule is its own)", scheduler
@@ -93,11 +94,11 @@ def load_model(
                 from geomem.train.images import image_score
 
                 score = image_score(run, dtype=dtype, device=device)
-                return AuditModel(score, "geomem-images", tuple(cfg["image_shape"]), str(run))
+                return Model(score, "geomem-images", tuple(cfg["image_shape"]), str(run))
             from geomem.scores.network import NetworkScore
 
             score = NetworkScore.from_run(run, dtype=dtype, device=device)
-            return AuditModel(score, "geomem-mlp", None, str(run))
+            return Model(score, "geomem-mlp", None, str(run))
     _validate.fail(
         "MODEL",
         "a diffusers folder (model_index.json, or a UNet2DModel config.json) or a geomem run "
@@ -113,7 +114,7 @@ def _is_diffusers_unet(path: Path) -> bool:
     return "_class_name" in cfg or "_diffusers_version" in cfg
 
 
-def load_images(name: str, path: str | Path, model: AuditModel) -> np.ndarray:
+def model_images(path: str | Path, model: Model, *, name: str = "images") -> np.ndarray:
     """(N, d) float32 images in [-1, 1] for ``model`` from ``path``.
 
     ``path``: an ``.npy``/``.npz`` array (N, C, H, W) or (N, d), float in [-1, 1] or uint8
@@ -145,7 +146,7 @@ def load_images(name: str, path: str | Path, model: AuditModel) -> np.ndarray:
     return X
 
 
-def _folder(name: str, path: Path, model: AuditModel) -> np.ndarray:
+def _folder(name: str, path: Path, model: Model) -> np.ndarray:
     from geomem.data.images import load_image_folder
 
     if model.image_shape is None:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-
-import numpy as np
 
 import geomem
 from geomem import _validate
-from geomem.boundary import check_device, check_fits, read_array, read_json
+from geomem.boundary import check_device, check_fits, read_array
 from geomem.boundary.devices import check_form
 from geomem.boundary.sizes import matrix_bytes, scan_bytes
-from geomem.data import LinearManifold, load_array, preset, query_points
+from geomem.data import preset, query_points
 from geomem.data.queries import _noise
+from geomem.data.training import training_data
 from geomem.schedules import get_schedule
-from geomem.scores import EmpiricalScore
 from geomem.scores.network import NetworkScore
-from geomem.scores.population import population_score
+from geomem.scores.sources import check_trained_on, data_fields, source_of
+from geomem.seeds import QUERIES, rng
 from geomem.spectra.scan import NoiseScan, scan_noise
 
 POINT_KINDS = ("train", "fresh", "origin")
@@ -57,7 +55,7 @@ class SpectrumConfig:
             preset(self.preset)  # raises for unknown names
             _validate.positive_int("n_train", self.n_train)
         if self.model not in ("exact", "population"):
-            check_run_dir(self.model, self)
+            check_trained_on(self.model, data_fields(self))
         if self.model == "population" and self.preset is None:
             _validate.fail(
                 "model",
@@ -75,27 +73,6 @@ class SpectrumConfig:
         _validate.positive("threshold", self.threshold)
         get_schedule(self.schedule)
         check_form("device", self.device)
-
-
-def check_run_dir(model: str, cfg, name: str = "model") -> None:
-    """Fail unless ``model`` is a `geomem train` run directory trained on the data of ``cfg``
-    (same preset, N, seed and schedule); errors name the parameter ``name``."""
-    run = Path(model)
-    if not (run / "config.json").is_file() or not (run / "checkpoint.pt").is_file():
-        what = "a `geomem train` run directory"
-        _validate.fail(name, "'exact', 'population' or " + what if name == "model" else what, model)
-    tcfg = read_json(name, run / "config.json")
-    mine = {
-        "preset": cfg.preset,
-        "n_train": cfg.n_train,
-        "seed": cfg.seed,
-        "schedule": cfg.schedule,
-    }
-    diff = {k: tcfg.get(k) for k, v in mine.items() if tcfg.get(k) != v}
-    if diff:
-        _validate.fail(
-            name, f"a run trained on the queried data {mine}", f"{model} trained with {diff}"
-        )
 
 
 def check_inputs(cfg: SpectrumConfig) -> None:
@@ -128,46 +105,23 @@ def check_inputs(cfg: SpectrumConfig) -> None:
     check_fits("n_points", scan_bytes(len(cfg.noise_var), b, d), b)
 
 
-def training_data(cfg) -> tuple[np.ndarray, LinearManifold | None]:
-    """(X (N, d), manifold or None) of a config with preset / data_file / n_train / seed:
-    the preset's sample drawn with default_rng([seed, 0]), or the data file."""
-    if cfg.data_file is not None:
-        return load_array(cfg.data_file, name="data"), None
-    manifold = preset(cfg.preset)
-    return manifold.sample(cfg.n_train, np.random.default_rng([cfg.seed, 0])), manifold
-
-
-def build_score(cfg, X: np.ndarray, manifold: LinearManifold | None):
-    """The exact empirical score of X, the population reference of the preset, or a trained
-    run's network, for a config with model / schedule / seed / population_n / chunk_size /
-    device fields (SpectrumConfig, SampleConfig)."""
-    sched = get_schedule(cfg.schedule)
-    kw = {"chunk_size": cfg.chunk_size, "device": cfg.device}
-    if cfg.model == "exact":
-        return EmpiricalScore(X, sched, **kw)
-    if cfg.model != "population":
-        return NetworkScore.from_run(cfg.model, device=cfg.device)
-    rng = np.random.default_rng([cfg.seed, 2])
-    return population_score(manifold, sched, n_samples=cfg.population_n, rng=rng, **kw)
-
-
 def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, NoiseScan]:
     """Run a spectrum measurement; returns the JSON-ready result and the scan."""
     check_inputs(cfg)
-    X, manifold = training_data(cfg)
+    X, manifold = training_data(cfg.preset, cfg.n_train, cfg.seed, cfg.data_file)
     d = X.shape[1]
     kind, path = (cfg.points, None) if cfg.points in POINT_KINDS else ("file", cfg.points)
     queries = query_points(
         kind,
         cfg.n_points,
-        np.random.default_rng([cfg.seed, 1]),
+        rng(cfg.seed, QUERIES),
         X_train=X,
         manifold=manifold,
         path=path,
         d=d,
         noise=None if cfg.point_noise == "matched" and kind == "file" else cfg.point_noise,
     )
-    score = build_score(cfg, X, manifold)
+    score = source_of(cfg, X, manifold)
     bases = manifold.block_bases() if manifold is not None else None
     scan = scan_noise(
         score,

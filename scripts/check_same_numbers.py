@@ -1,0 +1,136 @@
+"""Regenerate committed results from their own config.json and diff them against the files in
+the repository: the same numbers after a refactor, or the first cell that differs.
+
+    python scripts/check_same_numbers.py [--only phase,audit,demo] [--keep DIR]
+
+- phase: every ``docs/results/phase-diagram*/`` (``table.jsonl`` and the integer arrays,
+  exactly; ``agreement.json`` without its timing);
+- audit: ``docs/results/audit/fixture`` (``summary.json`` without timings, ``per_image.csv``,
+  ``samples.csv`` exactly, ``arrays.npz`` to 1e-12);
+- demo: ``docs/results/demo`` (``metrics.json`` and ``arrays.npz``, written by the default
+  ``geomem demo``).
+
+The training-time arrays need the 262k-step networks, which are not committed (only their
+read-outs are); their read-out code is covered by tests/experiments/test_training_time.py.
+Exit status 1 when anything differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "results"
+TIMING = {"measure_seconds", "seconds", "timing", "wall_seconds"}
+
+
+def _strip(obj):
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k not in TIMING}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def _diff_json(a: Path, b: Path) -> list[str]:
+    x, y = _strip(json.loads(a.read_text())), _strip(json.loads(b.read_text()))
+    return [] if x == y else [f"{a.relative_to(ROOT)} differs"]
+
+
+def _diff_npz(a: Path, b: Path, rtol: float = 0.0) -> list[str]:
+    out = []
+    with np.load(a) as x, np.load(b) as y:
+        if set(x.files) != set(y.files):
+            out.append(f"{a.relative_to(ROOT)}: arrays {sorted(x.files)} vs {sorted(y.files)}")
+        for k in sorted(set(x.files) & set(y.files)):
+            u, v = x[k], y[k]
+            same = u.shape == v.shape and (
+                np.array_equal(u, v, equal_nan=True)
+                if rtol == 0 or not np.issubdtype(u.dtype, np.floating)
+                else np.allclose(u, v, rtol=rtol, atol=rtol, equal_nan=True)
+            )
+            if not same:
+                out.append(f"{a.relative_to(ROOT)}[{k}] differs")
+    return out
+
+
+def _diff_text(a: Path, b: Path) -> list[str]:
+    return [] if a.read_text() == b.read_text() else [f"{a.relative_to(ROOT)} differs"]
+
+
+def check_phase(tmp: Path) -> list[str]:
+    from geomem.experiments.phase.diagram import PhaseConfig, run_phase, write_config
+
+    out = []
+    for ref in sorted(RESULTS.glob("phase-diagram*")):
+        raw = json.loads((ref / "config.json").read_text())
+        cfg = PhaseConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        new = tmp / ref.name
+        write_config(cfg, new)
+        run_phase(cfg, new)
+        out += _diff_text(ref / "table.jsonl", new / "table.jsonl")
+        out += _diff_npz(ref / "arrays.npz", new / "arrays.npz")
+        out += _diff_json(ref / "agreement.json", new / "agreement.json")
+        print(f"phase {ref.name}: {'same' if not out else 'DIFFERENT'}", flush=True)
+    return out
+
+
+def check_audit(tmp: Path) -> list[str]:
+    from geomem.experiments.audit.config import AuditConfig
+    from geomem.experiments.audit.run import run_audit
+
+    ref = RESULTS / "audit" / "fixture"
+    raw = json.loads((ref / "config.json").read_text())
+    cfg = AuditConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+    new = tmp / "audit-fixture"
+    run_audit(cfg, new)
+    out = _diff_json(ref / "summary.json", new / "summary.json")
+    out += _diff_text(ref / "per_image.csv", new / "per_image.csv")
+    out += _diff_text(ref / "samples.csv", new / "samples.csv")
+    out += _diff_npz(ref / "arrays.npz", new / "arrays.npz", rtol=1e-12)
+    print(f"audit fixture: {'same' if not out else 'DIFFERENT'}", flush=True)
+    return out
+
+
+def check_demo(tmp: Path) -> list[str]:
+    from geomem.experiments.demo import DemoConfig, run_demo
+
+    ref = RESULTS / "demo"
+    new = tmp / "demo"
+    run_demo(DemoConfig(), new, progress=False)
+    out = _diff_json(ref / "metrics.json", new / "metrics.json")
+    out += _diff_npz(ref / "arrays.npz", new / "arrays.npz")
+    print(f"demo: {'same' if not out else 'DIFFERENT'}", flush=True)
+    return out
+
+
+CHECKS = {"phase": check_phase, "audit": check_audit, "demo": check_demo}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default=",".join(CHECKS), help="comma list of " + ", ".join(CHECKS))
+    ap.add_argument("--keep", type=Path, default=None, help="write the regenerated files here")
+    args = ap.parse_args()
+    names = [n for n in args.only.split(",") if n]
+    bad = [n for n in names if n not in CHECKS]
+    if bad:
+        print(f"geomem: error: --only: expected names from {list(CHECKS)}, got {bad}")
+        return 2
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or Path(scratch)
+        diffs = [d for n in names for d in CHECKS[n](tmp)]
+    for d in diffs:
+        print("DIFFERENT:", d)
+    print("same numbers" if not diffs else f"{len(diffs)} differences")
+    return 1 if diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

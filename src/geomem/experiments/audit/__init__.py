@@ -1,0 +1,1 @@
+"""`geomem audit`: config, measurements, verdict and the run (docs/audit.md)."""

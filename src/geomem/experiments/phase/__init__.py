@@ -1,0 +1,1 @@
+"""`geomem phase-diagram`: one cell (the unit a sweep runs) and the whole N x v diagram."""

@@ -1,0 +1,1 @@
+"""`geomem spectrum`: one frozen config and its sweepable run."""
