@@ -27,8 +27,8 @@ import torch
 from _common import append_results
 from bench_slq import load_unet_score
 
-from geomem.experiments.audit.run import run_audit
 from geomem.experiments.audit.config import AuditConfig
+from geomem.experiments.audit.run import run_audit
 from geomem.spectra.jacobian import jacobian_spectrum
 
 K, S = 16, 64

@@ -13,10 +13,10 @@ import torch
 
 from geomem.cli import main
 from geomem.experiments.audit import measure
-from geomem.experiments.audit.run import run_audit
 from geomem.experiments.audit.config import AuditConfig
-from geomem.loading import from_score, load_model
+from geomem.experiments.audit.run import run_audit
 from geomem.experiments.audit.verdict import decide, level_tests
+from geomem.loading import from_score, load_model
 from geomem.schedules import DDPM
 from geomem.scores.callable import CallableScore
 from geomem.scores.gaussian import GaussianScore

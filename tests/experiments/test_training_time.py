@@ -10,8 +10,8 @@ import pytest
 
 from geomem.checkpoints.snapshots import log_grid
 from geomem.experiments.registry import EXPERIMENTS
-from geomem.experiments.training_time.study import TRAINING_TIME, TrainingTimeConfig, run_study
 from geomem.experiments.training_time.read import memorization_times, tau_fit
+from geomem.experiments.training_time.study import TRAINING_TIME, TrainingTimeConfig, run_study
 from geomem.theory.predict import predicted_block_spectra
 
 pytestmark = pytest.mark.usefixtures("one_thread")
