@@ -39,3 +39,10 @@ def derive_seed(*words: int) -> int:
     """A 63-bit integer seed from a list of words through NumPy's SeedSequence: the one way
     geomem turns (seed, purpose, step, ...) into a torch generator seed."""
     return int(np.random.SeedSequence(list(words)).generate_state(1, dtype=np.uint64)[0] >> 1)
+
+
+def cell_rng(seed: int, n_train: int, stream: int) -> np.random.Generator:
+    """``default_rng([seed, n_train, stream])``: a phase-diagram cell's generators, keyed by N
+    too, so the draws of two N of one seed are independent (the committed phase diagrams'
+    scheme)."""
+    return np.random.default_rng([int(seed), int(n_train), int(stream)])

@@ -11,7 +11,12 @@ from geomem.boundary import check_device, sizes
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
 from geomem.data import preset as data_preset
-from geomem.experiments.linear_networks import LinearNetworkConfig, SweepConfig, run_sweep
+from geomem.experiments.linear_networks import (
+    LinearNetworkConfig,
+    SweepConfig,
+    check_linear_sweep,
+    run_sweep,
+)
 from geomem.theory import theory_curves
 
 
@@ -53,8 +58,7 @@ def linear_networks(
     sweep = SweepConfig(int_list("--n-train", n_train), base)
     _check_sweep_dir(out)
     check_device("--device", device)
-    need = sizes.matrix_bytes(max(max(sweep.n_train), population_n), 30, 3)
-    sizes.check_fits("n_train", need, max(sweep.n_train))
+    check_linear_sweep(sweep)
     exit_if_dry_run(dry_run, sweep)
     results = run_sweep(sweep, out, progress=True, theory=_rem_kept)
     typer.echo(

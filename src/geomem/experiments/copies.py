@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import geomem
-from geomem import _validate, io
+from geomem import _validate, io, seeds
 from geomem.data import preset as data_preset
 from geomem.data import query_points
 from geomem.memorization import copy_table
@@ -100,7 +100,7 @@ def _score(cfg: CopiesConfig, name: str, X: np.ndarray, run_dir: Path, progress:
     if name == "exact":
         return EmpiricalScore(X, sched, device=cfg.device)
     if name == "population":
-        rng = np.random.default_rng([cfg.seed, 2])
+        rng = seeds.rng(cfg.seed, seeds.POPULATION)
         manifold = data_preset(cfg.preset)
         return population_score(
             manifold, sched, n_samples=cfg.population_n, rng=rng, device=cfg.device
@@ -116,17 +116,19 @@ def run_copies(cfg: CopiesConfig, run_dir: Path, *, progress: bool = False) -> d
     contract); writes ``arrays.npz`` (samples, neighbour distances and ratios per model)."""
     run_dir = Path(run_dir)
     manifold = data_preset(cfg.preset)
-    X = manifold.sample(cfg.n_train, np.random.default_rng([cfg.seed, 0]))
+    X = manifold.sample(cfg.n_train, seeds.rng(cfg.seed, seeds.TRAIN))
     if "network" in cfg.models and cfg.network_run is None:
         assert np.array_equal(X, training_set(cfg.training()))  # the network's own data
     bases, names = manifold.block_bases(), manifold.block_labels()
     queries = query_points(
-        "train", cfg.n_points, np.random.default_rng([cfg.seed, 1]), X_train=X, noise="matched"
+        "train", cfg.n_points, seeds.rng(cfg.seed, seeds.QUERIES), X_train=X, noise="matched"
     )
     arrays, models = {"noise_var": np.asarray(cfg.noise_var)}, {}
     for m, name in enumerate(cfg.models):
         score = _score(cfg, name, X, run_dir, progress)
-        gen = torch.Generator(device=cfg.device).manual_seed(derive_seed(cfg.seed, 5, m))
+        gen = torch.Generator(device=cfg.device).manual_seed(
+            derive_seed(cfg.seed, seeds.SAMPLER, m)
+        )
         S = sample(score, cfg.n_samples, cfg.sampler, generator=gen, progress=progress)
         S = S.detach().cpu().numpy().astype(np.float64)
         table = copy_table(S, X, bases=bases, block_names=names, threshold=cfg.threshold)

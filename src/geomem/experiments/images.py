@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import geomem
-from geomem import _validate, io
+from geomem import _validate, io, seeds
 from geomem.boundary import check_device
 from geomem.data.images import load_images, subset_indices
 from geomem.runs.base import Experiment, run_in_dir
@@ -145,7 +145,7 @@ def run_images(cfg: ImagesConfig, run_dir: Path, *, progress: bool = False, data
     for name, score in scores.items():
         dims[name] = {}
         for where, x in points.items():
-            rng = np.random.default_rng([cfg.seed, 5])
+            rng = seeds.rng(cfg.seed, seeds.SAMPLER)
             route = cfg.route if name == "network" else "exact"
             res = measure(score, x.astype(np.float64), t, route, rng)
             arrays[f"spectra_{name}_{where}"] = res["spectrum"]

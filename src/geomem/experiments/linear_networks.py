@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 import geomem
-from geomem import _validate, io
+from geomem import _validate, io, seeds
+from geomem.boundary import sizes
 from geomem.data import preset as data_preset
 from geomem.data import query_points
 from geomem.runs.base import Experiment, check_run_dir, run_in_dir
@@ -75,7 +76,7 @@ class LinearNetworkConfig:
 def _scores(cfg: LinearNetworkConfig, run_dir: Path, X: np.ndarray):
     tcfg = cfg.training()
     sched = get_schedule(tcfg.schedule)
-    rng = np.random.default_rng([cfg.seed, 2])
+    rng = seeds.rng(cfg.seed, seeds.POPULATION)
     return {
         "network": NetworkScore.from_run(run_dir / "train", device=cfg.device),
         "exact": EmpiricalScore(X, sched, device=cfg.device),
@@ -92,7 +93,7 @@ def run_linear_network(cfg: LinearNetworkConfig, run_dir: Path, *, progress: boo
     X = training_set(cfg.training())
     manifold = data_preset(cfg.preset)
     queries = query_points(
-        "train", cfg.n_points, np.random.default_rng([cfg.seed, 1]), X_train=X, noise="matched"
+        "train", cfg.n_points, seeds.rng(cfg.seed, seeds.QUERIES), X_train=X, noise="matched"
     )
     arrays, kept = {"noise_var": np.asarray(cfg.noise_var)}, {}
     for name, score in _scores(cfg, run_dir, X).items():
@@ -145,6 +146,14 @@ class SweepConfig:
 
     def runs(self) -> list[LinearNetworkConfig]:
         return [replace(self.base, n_train=n) for n in self.n_train]
+
+
+def check_linear_sweep(sweep: SweepConfig) -> None:
+    """The sweep's pre-flight check (before anything is written): the largest training set
+    and the population sample fit in memory at the preset's own d."""
+    d = data_preset(sweep.base.preset).d
+    n = max(max(sweep.n_train), sweep.base.population_n)
+    sizes.check_fits("n_train", sizes.matrix_bytes(n, d, 3), max(sweep.n_train))
 
 
 def run_sweep(

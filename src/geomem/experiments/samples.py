@@ -23,7 +23,7 @@ from geomem.memorization import copy_table
 from geomem.sampling import SamplerConfig, sample, score_evaluations
 from geomem.schedules import get_schedule
 from geomem.scores.sources import check_trained_on, data_fields, source_of
-from geomem.seeds import derive_seed
+from geomem.seeds import SAMPLER, derive_seed
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def run_samples(cfg: SampleConfig, *, progress: bool = False) -> tuple[np.ndarra
     """
     X, manifold = training_data(cfg.preset, cfg.n_train, cfg.seed, cfg.data_file)
     score = source_of(cfg, X, manifold)
-    gen = torch.Generator(device=cfg.device).manual_seed(derive_seed(cfg.seed, 5))
+    gen = torch.Generator(device=cfg.device).manual_seed(derive_seed(cfg.seed, SAMPLER))
     S = sample(score, cfg.n_samples, cfg.sampler, generator=gen, progress=progress)
     S = S.detach().cpu().numpy().astype(np.float64)
     if not np.all(np.isfinite(S)):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from geomem import _validate
+from geomem import _validate, seeds
 from geomem.memorization import copy_table
 from geomem.sampling import SamplerConfig, sample, score_evaluations
 from geomem.schedules import DDPM
@@ -78,7 +78,7 @@ def dimensions(model_score, exact, images: dict, times, cfg, *, progress=False) 
     for g, (where, x0) in enumerate(images.items()):
         res = {"dimension": [], "se": [], "exact": [], "spectra": [], "weights": []}
         for i, t in enumerate(times):
-            rng = np.random.default_rng([cfg.seed, 7, g, i])
+            rng = seeds.rng(cfg.seed, seeds.LEVEL_PROBES, g, i)
             lv = level_dimensions(model_score, x0, float(t), cfg, rng)
             res["dimension"].append(lv["dimension"])
             res["se"].append(lv["se"])
@@ -90,7 +90,7 @@ def dimensions(model_score, exact, images: dict, times, cfg, *, progress=False) 
             bar.update()
         res = {k: np.stack(v) for k, v in res.items()}
         if cfg.flipd:
-            rng = np.random.default_rng([cfg.seed, 8, g])
+            rng = seeds.rng(cfg.seed, seeds.FLIPD_PROBES, g)
             est = flipd(model_score, x0, float(times[0]), rng=rng)
             res["flipd"], res["flipd_se"] = est.lid, est.se
         out[where] = res

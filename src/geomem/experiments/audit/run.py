@@ -1,9 +1,9 @@
 """`geomem audit`: does a diffusion model you did not train copy, or lose dimensions at, its
 training images? (docs/audit.md)
 
-``run_audit(cfg, out)`` resolves the model (``audit_model``), loads and checks the images, and
-only then writes ``OUT/config.json``, measures (``audit_measure``), decides
-(``audit_verdict``) and writes ``summary.json``, ``per_image.csv``, ``samples.csv``,
+``run_audit(cfg, out)`` resolves the model (``geomem.loading``), loads and checks the images, and
+only then writes ``OUT/config.json``, measures (``audit.measure``), decides
+(``audit.verdict``) and writes ``summary.json``, ``per_image.csv``, ``samples.csv``,
 ``arrays.npz``, ``timing.json``, the figures and ``index.html`` (``geomem.plots.audit``).
 Same config and seed: the same numbers.
 """
@@ -26,6 +26,7 @@ from geomem.experiments.audit.verdict import decide, level_tests, mean_sd
 from geomem.loading import Model, load_model, model_images
 from geomem.runs.config import to_dict
 from geomem.scores import EmpiricalScore
+from geomem.seeds import QUERIES, TRAIN, rng
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,15 @@ def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
     train = model_images(cfg.train, model, name="--train")
     held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="--heldout")
     times, v = measure.times_of(model.score, cfg)
-    chosen = {"train": _choose(len(train), cfg, 0)}
+    chosen = {"train": _choose(len(train), cfg, TRAIN)}
     if held is not None:
-        chosen["heldout"] = _choose(len(held), cfg, 1)
+        chosen["heldout"] = _choose(len(held), cfg, QUERIES)
     return AuditInputs(model, train, held, chosen, times, v)
 
 
 def _choose(n: int, cfg: AuditConfig, stream: int) -> np.ndarray:
     k = min(n, cfg.n_images)
-    return np.sort(np.random.default_rng([cfg.seed, stream]).choice(n, size=k, replace=False))
+    return np.sort(rng(cfg.seed, stream).choice(n, size=k, replace=False))
 
 
 def plan(cfg: AuditConfig, inputs: AuditInputs) -> dict:
@@ -79,7 +80,7 @@ def plan(cfg: AuditConfig, inputs: AuditInputs) -> dict:
 def run_audit(
     cfg: AuditConfig, out: str | Path, *, model: Model | None = None, progress: bool = False
 ) -> dict:
-    """Audit the model of ``cfg`` (or ``model``, e.g. ``audit_model.from_score``) into ``out``;
+    """Audit the model of ``cfg`` (or ``model``, e.g. ``geomem.loading.from_score``) into ``out``;
     returns ``summary.json``'s content."""
     out = Path(out)
     if out.exists() and not out.is_dir():

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 import geomem
-from geomem import _validate, io
+from geomem import _validate, io, seeds
 from geomem.data import LinearManifold, preset, query_points
 from geomem.runs.base import Experiment
 from geomem.schedules import EDM
@@ -68,7 +68,7 @@ class PhaseCellConfig:
 def training_set(cfg: PhaseCellConfig) -> tuple[np.ndarray, LinearManifold]:
     """(N, d) training draw of the cell and its manifold."""
     mf = preset(cfg.preset)
-    return mf.sample(cfg.n_train, np.random.default_rng([cfg.seed, cfg.n_train, 0])), mf
+    return mf.sample(cfg.n_train, seeds.cell_rng(cfg.seed, cfg.n_train, seeds.TRAIN)), mf
 
 
 def _counts(Ckk: list[torch.Tensor], v: float, threshold: float) -> np.ndarray:
@@ -110,7 +110,7 @@ def measure_cell(cfg: PhaseCellConfig, progress: bool = False) -> np.ndarray:
     queries = query_points(
         cfg.points,
         cfg.n_points,
-        np.random.default_rng([cfg.seed, cfg.n_train, 1]),
+        seeds.cell_rng(cfg.seed, cfg.n_train, seeds.QUERIES),
         X_train=X,
         manifold=mf,
         d=mf.d,

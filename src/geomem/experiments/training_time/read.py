@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geomem import seeds
 from geomem.data import preset as data_preset
 from geomem.data import query_points
 from geomem.schedules import VE
@@ -85,9 +86,7 @@ def panels(cfg, run_dirs: dict[int, Path]) -> dict[int, dict[str, np.ndarray]]:
     tcfgs = {m.n_train: m for m in cfg.members()}
     for n in cfg.panel_n:
         X = training_set(tcfgs[n])
-        q = query_points(
-            "train", 1, np.random.default_rng([cfg.seed, 1]), X_train=X, noise="matched"
-        )
+        q = query_points("train", 1, seeds.rng(cfg.seed, seeds.QUERIES), X_train=X, noise="matched")
         exact = EmpiricalScore(X, VE(), device=cfg.device)
         net = NetworkScore.from_run(run_dirs[n], device=cfg.device)
         rows = {"exact": [], "network": []}

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 import geomem
-from geomem import _validate, io
+from geomem import _validate, io, seeds
 from geomem.checkpoints.snapshots import list_checkpoints, log_grid
 from geomem.data import preset as data_preset
 from geomem.data import query_points
@@ -91,7 +91,7 @@ class TrainingTimeConfig:
 
 def _reference_kept(cfg, X, queries, bases, v) -> dict:
     sched = get_schedule("ve")
-    rng = np.random.default_rng([cfg.seed, 2])
+    rng = seeds.rng(cfg.seed, seeds.POPULATION)
     scores = {
         "exact": EmpiricalScore(X, sched, device=cfg.device),
         "population": population_score(
@@ -113,7 +113,7 @@ def measure_member(cfg: TrainingTimeConfig, tcfg, run: Path, *, progress=False) 
     X = training_set(tcfg)
     bases = manifold.block_bases()
     queries = query_points(
-        "train", cfg.n_points, np.random.default_rng([cfg.seed, 1]), X_train=X, noise="matched"
+        "train", cfg.n_points, seeds.rng(cfg.seed, seeds.QUERIES), X_train=X, noise="matched"
     )
     v = np.asarray([*cfg.noise_var, cfg.tau_noise_var])
     out = _reference_kept(cfg, X, queries, bases, v)
