@@ -6,7 +6,7 @@ the repository: the same numbers after a refactor, or the first cell that differ
 - phase: every ``docs/results/phase-diagram*/`` (``table.jsonl`` and the integer arrays,
   exactly; ``agreement.json`` without its timing);
 - audit: ``docs/results/audit/fixture`` (``summary.json`` without timings, ``per_image.csv``,
-  ``samples.csv`` exactly, ``arrays.npz`` to 1e-12);
+  ``samples.csv`` and the verdict exactly; FLIPD and spectra of its float32 model to 1e-5);
 - demo: ``docs/results/demo`` (``metrics.json`` and ``arrays.npz``, written by the default
   ``geomem demo``).
 
@@ -28,6 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
 TIMING = {"measure_seconds", "seconds", "timing", "wall_seconds"}
+F32 = 1e-5  # relative tolerance for results of a float32 model
 
 
 def _strip(obj):
@@ -38,9 +39,19 @@ def _strip(obj):
     return obj
 
 
-def _diff_json(a: Path, b: Path) -> list[str]:
+def _close(x, y, rtol: float) -> bool:
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_close(x[k], y[k], rtol) for k in x)
+    if isinstance(x, list) and isinstance(y, list):
+        return len(x) == len(y) and all(_close(u, v, rtol) for u, v in zip(x, y, strict=True))
+    if isinstance(x, float) and isinstance(y, float) and rtol > 0:
+        return abs(x - y) <= rtol * max(abs(x), abs(y), 10.0)  # absolute rtol * 10 near 0
+    return x == y
+
+
+def _diff_json(a: Path, b: Path, rtol: float = 0.0) -> list[str]:
     x, y = _strip(json.loads(a.read_text())), _strip(json.loads(b.read_text()))
-    return [] if x == y else [f"{a.relative_to(ROOT)} differs"]
+    return [] if _close(x, y, rtol) else [f"{a.relative_to(ROOT)} differs"]
 
 
 def _diff_npz(a: Path, b: Path, rtol: float = 0.0) -> list[str]:
@@ -60,8 +71,19 @@ def _diff_npz(a: Path, b: Path, rtol: float = 0.0) -> list[str]:
     return out
 
 
-def _diff_text(a: Path, b: Path) -> list[str]:
-    return [] if a.read_text() == b.read_text() else [f"{a.relative_to(ROOT)} differs"]
+def _diff_text(a: Path, b: Path, rtol: float = 0.0) -> list[str]:
+    def cells(p: Path) -> list:
+        return [[_num(c) for c in line.split(",")] for line in p.read_text().splitlines()]
+
+    same = a.read_text() == b.read_text() or (rtol > 0 and _close(cells(a), cells(b), rtol))
+    return [] if same else [f"{a.relative_to(ROOT)} differs"]
+
+
+def _num(cell: str):
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
 
 
 def check_phase(tmp: Path) -> list[str]:
@@ -90,10 +112,19 @@ def check_audit(tmp: Path) -> list[str]:
     cfg = AuditConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
     new = tmp / "audit-fixture"
     run_audit(cfg, new)
-    out = _diff_json(ref / "summary.json", new / "summary.json")
-    out += _diff_text(ref / "per_image.csv", new / "per_image.csv")
+    # a float32 model: FLIPD and spectra agree to float32 round-off between machines and
+    # thread counts (the pre-move code run here today differs from the committed fixture by
+    # 2e-7 relative, exactly as the new code does); verdicts, dimensions and copies exactly
+    out = _diff_json(ref / "summary.json", new / "summary.json", rtol=F32)
+    out += _diff_text(ref / "per_image.csv", new / "per_image.csv", rtol=F32)
     out += _diff_text(ref / "samples.csv", new / "samples.csv")
-    out += _diff_npz(ref / "arrays.npz", new / "arrays.npz", rtol=1e-12)
+    out += _diff_npz(ref / "arrays.npz", new / "arrays.npz", rtol=F32)
+    for key in ("verdict", "copies"):
+        if (
+            json.loads((ref / "summary.json").read_text())[key]
+            != json.loads((new / "summary.json").read_text())[key]
+        ):
+            out.append(f"audit {key} differs")
     print(f"audit fixture: {'same' if not out else 'DIFFERENT'}", flush=True)
     return out
 

@@ -8,9 +8,6 @@ from pathlib import Path
 import typer
 
 from geomem.cli.options import float_list
-from geomem.experiments.audit.config import AuditConfig
-from geomem.experiments.audit.run import plan, prepare, run_audit
-from geomem.runs.config import config_hash, to_dict
 
 
 def audit(
@@ -49,6 +46,10 @@ def audit(
     ),
 ):
     """Audit a diffusion model: dimension at training vs held-out images, copies, a verdict."""
+    from geomem.experiments.audit.config import AuditConfig
+    from geomem.experiments.audit.run import plan, prepare, run_audit
+    from geomem.runs.config import config_hash, to_dict
+
     levels = float_list("--step" if step else "--noise-var", step or noise_var, positive=True)
     cfg = AuditConfig(
         model=model,

@@ -6,12 +6,7 @@ from pathlib import Path
 
 import typer
 
-from geomem import _validate, io
 from geomem.cli.options import out_file
-from geomem.data import preset
-from geomem.data.files import load_array, open_array
-from geomem.memorization import copy_table
-from geomem.memorization.neighbors import check_finite
 
 
 def copies(
@@ -34,6 +29,11 @@ def copies(
     dtype: str = typer.Option("float32", "--dtype", help="float32 | float64 (search only)."),
 ):
     """Nearest training points of each sample; ratio test, Carlini et al., per-block copies."""
+    from geomem import _validate, io
+    from geomem.data.files import load_array, open_array
+    from geomem.memorization import copy_table
+    from geomem.memorization.neighbors import check_finite
+
     out_file("--out", out, str(out) + ".arrays.npz")
     S = load_array(samples, name="--samples")
     X = open_array(train, name="--train", d=S.shape[1])
@@ -67,6 +67,9 @@ def copies(
 
 
 def _blocks(name: str | None, d: int):
+    from geomem import _validate
+    from geomem.data import preset
+
     if name is None:
         return None, None
     manifold = preset(name)

@@ -8,11 +8,8 @@ from pathlib import Path
 import typer
 
 from geomem import _validate
-from geomem.boundary import refuse_other, sizes
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import int_list
-from geomem.experiments.demo import DemoConfig, run_demo
-from geomem.runs.config import to_dict
 
 
 def demo(
@@ -25,6 +22,10 @@ def demo(
     dry_run: bool = DRY_RUN,
 ):
     """The main job: exact scores of the paper preset at several N vs the population."""
+    from geomem.boundary import refuse_other, sizes
+    from geomem.experiments.demo import DemoConfig, run_demo
+    from geomem.runs.config import to_dict
+
     cfg = DemoConfig(
         n_train=int_list("--n-train", n_train),
         n_noise=n_noise,

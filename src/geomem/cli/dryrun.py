@@ -7,8 +7,6 @@ from typing import Any
 
 import typer
 
-from geomem.runs.config import config_hash, to_dict
-
 DRY_RUN = typer.Option(False, "--dry-run", help="Print the resolved config and exit.")
 
 
@@ -16,6 +14,8 @@ def exit_if_dry_run(dry_run: bool, config: Any, **extra: Any) -> None:
     """When ``dry_run``, print ``config`` (JSON, with its run id, and the ``extra`` fields of
     the request) and exit 0 writing nothing. Callers validate everything the run would refuse
     (files, device, sizes) before calling this, so a dry run fails where the run would."""
+    from geomem.runs.config import config_hash, to_dict
+
     if dry_run:
         typer.echo(
             json.dumps(

@@ -7,21 +7,14 @@ from pathlib import Path
 import typer
 
 from geomem import _validate
-from geomem.boundary import check_device, sizes
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
-from geomem.data import preset as data_preset
-from geomem.experiments.linear_networks import (
-    LinearNetworkConfig,
-    SweepConfig,
-    check_linear_sweep,
-    run_sweep,
-)
-from geomem.theory import theory_curves
 
 
 def _rem_kept(manifold, n_train, noise_var):
     # the REM heuristic's kept dimension per block (SCIENCE.md §6), (L, K)
+    from geomem.theory import theory_curves
+
     return theory_curves(manifold, n_train, noise_var).kept
 
 
@@ -43,6 +36,14 @@ def linear_networks(
     dry_run: bool = DRY_RUN,
 ):
     """Train one network per N; network vs exact vs population spectra per block."""
+    from geomem.boundary import check_device
+    from geomem.experiments.linear_networks import (
+        LinearNetworkConfig,
+        SweepConfig,
+        check_linear_sweep,
+        run_sweep,
+    )
+
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
     base = LinearNetworkConfig(
@@ -86,6 +87,7 @@ def images(
     dry_run: bool = DRY_RUN,
 ):
     """Train a U-Net per N; its dimension vs the exact score's at training/held-out images."""
+    from geomem.boundary import check_device
     from geomem.experiments.images import ImagesConfig, check_sweep, run_image_sweep
 
     ns = int_list("--n-train", n_train)
@@ -119,6 +121,8 @@ def _check_sweep_dir(out: Path) -> None:
 
 def _fits(d: int, **rows: int) -> None:
     # each count of d-vectors (held with a few working copies) must fit in memory
+    from geomem.boundary import sizes
+
     for name, n in rows.items():
         sizes.check_fits(name, sizes.matrix_bytes(n, d, 4), n)
 
@@ -144,6 +148,8 @@ def copies(
     dry_run: bool = DRY_RUN,
 ):
     """Samples of exact, population and trained scores per N, tested for copies per block."""
+    from geomem.boundary import check_device
+    from geomem.data import preset as data_preset
     from geomem.experiments.copies import CopiesConfig, CopiesSweepConfig, run_copies_sweep
     from geomem.sampling import SamplerConfig
 
@@ -201,6 +207,8 @@ def training_time(
     dry_run: bool = DRY_RUN,
 ):
     """One ensemble over N read at log-spaced checkpoints: kept dimension vs training time."""
+    from geomem.boundary import check_device
+    from geomem.data import preset as data_preset
     from geomem.experiments.training_time.study import TrainingTimeConfig, run_study
     from geomem.train.ensemble import member_dir
     from geomem.train.loop import check_inputs

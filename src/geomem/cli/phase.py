@@ -9,7 +9,6 @@ import typer
 
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
-from geomem.experiments.phase.diagram import PhaseConfig, check_inputs, run_phase, write_config
 
 
 def phase_diagram(
@@ -28,6 +27,8 @@ def phase_diagram(
     dry_run: bool = DRY_RUN,
 ):
     """Measured kept dimension per block (exact scores) over N x noise, vs the REM prediction."""
+    from geomem.experiments.phase.diagram import PhaseConfig, check_inputs, run_phase, write_config
+
     kw = {}
     if n_train is not None:
         kw["n_train"] = int_list("--n-train", n_train)

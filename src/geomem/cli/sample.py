@@ -6,12 +6,9 @@ from pathlib import Path
 
 import typer
 
-from geomem import _validate, io
 from geomem.cli.copies import summary_line
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import out_file
-from geomem.experiments.samples import SampleConfig, check_inputs, run_samples
-from geomem.sampling import SamplerConfig
 
 
 def sample(
@@ -42,6 +39,10 @@ def sample(
     dry_run: bool = DRY_RUN,
 ):
     """Draw samples from an exact, population or trained score; flag copies of training data."""
+    from geomem import _validate, io
+    from geomem.experiments.samples import SampleConfig, check_inputs, run_samples
+    from geomem.sampling import SamplerConfig
+
     if data and preset:
         _validate.fail("--preset/--data", "one of the two", f"--preset {preset} --data {data}")
     if out.suffix != ".npy":

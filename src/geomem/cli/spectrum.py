@@ -7,12 +7,8 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from geomem import _validate, io
-from geomem.boundary import check_device, refuse_other, sigma_to_var
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list
-from geomem.experiments.spectrum.config import SpectrumConfig, check_inputs, run_spectrum
-from geomem.runs.config import to_dict
 
 
 def spectrum(
@@ -40,6 +36,11 @@ def spectrum(
     dry_run: bool = DRY_RUN,
 ):
     """Normalised Jacobian spectra and dimensions of an exact or trained score over noise levels."""
+    from geomem import _validate, io
+    from geomem.boundary import check_device, refuse_other, sigma_to_var
+    from geomem.experiments.spectrum.config import SpectrumConfig, check_inputs, run_spectrum
+    from geomem.runs.config import to_dict
+
     if (noise_var is None) == (sigma is None):
         _validate.fail("--noise-var/--sigma", "exactly one of the two", None)
     if data is not None and preset is not None:

@@ -8,11 +8,6 @@ from typing import Annotated
 
 import typer
 
-from geomem.experiments.registry import EXPERIMENTS
-from geomem.runs.executors import make_executor
-from geomem.runs.report import write_report
-from geomem.runs.sweep import describe, load_spec, run_sweep
-
 Opt = typer.Option
 
 
@@ -33,6 +28,10 @@ def sweep(
     dry_run: Annotated[bool, Opt("--dry-run", help="Print the resolved configs and exit.")] = False,
 ):
     """Run every config of a grid into a resumable results store (finished runs are skipped)."""
+    from geomem.experiments.registry import EXPERIMENTS
+    from geomem.runs.executors import make_executor
+    from geomem.runs.sweep import describe, load_spec, run_sweep
+
     sp = load_spec(spec, EXPERIMENTS)
     ex = make_executor(executor, scheduler=scheduler, workers=workers)
     if dry_run:
@@ -65,4 +64,6 @@ def report(
     out: Annotated[Path | None, Opt("--out", help="HTML file (default STORE/report.html).")] = None,
 ):
     """One static HTML page with the summary tables and every figure of a results store."""
+    from geomem.runs.report import write_report
+
     typer.echo(f"wrote {write_report(store, out)}")

@@ -7,9 +7,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from geomem import _validate, io
 from geomem.cli.options import float_list, int_list
-from geomem.theory import collapse, predict, rem
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -37,6 +35,9 @@ def critical_noise(
     out: Path = typer.Option(..., "--out", help="Output JSON."),
 ):
     """Critical noise variance per block (REM heuristic) and the kept dimension on a grid."""
+    from geomem import io
+    from geomem.theory import rem
+
     s = float_list("--stds", stds, positive=True)
     m = None if dims is None else int_list("--dims", dims)
     v = float_list("--noise-var", noise_var, positive=True)
@@ -70,6 +71,9 @@ def collapse_time(
     d: int = typer.Option(None, "--d", help="Ambient dimension d (with --n-train)."),
 ):
     """Biroli et al. collapse time t_C (OU time) and its noise variance e^{2 t_C} - 1."""
+    from geomem import _validate, io
+    from geomem.theory import collapse, predict
+
     if (eigvals is None) == (preset is None):
         _validate.fail("--eigvals/--preset", "exactly one of the two", None)
     if (load is None) == (n_train is None and d is None):
@@ -117,6 +121,9 @@ def spectrum(
     out: Path = typer.Option(..., "--out", help="Output JSON (geomem spectrum layout)."),
 ):
     """Predicted normalised spectra, one 'point', in the layout of `geomem spectrum`."""
+    from geomem import io
+    from geomem.theory import predict
+
     v = float_list("--noise-var", noise_var, positive=True)
     _n_train("--n-train", n_train)
     result = predict.predicted_spectra(preset, n_train, v, mapping=mapping, threshold=threshold)
@@ -125,6 +132,8 @@ def spectrum(
 
 
 def _n_train(name: str, n: float) -> float:
+    from geomem import _validate
+
     if not np.isfinite(n) or n < 2:
         _validate.fail(name, "a finite number >= 2 (ln N > 0)", n)
     return n

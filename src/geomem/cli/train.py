@@ -7,12 +7,7 @@ from pathlib import Path
 
 import typer
 
-from geomem.boundary import check_device
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
-from geomem.train.config import train_preset
-from geomem.train.ensemble import int_list, member_dir, train_ensemble
-from geomem.train.loop import check_inputs
-from geomem.train.loop import train as run_train
 
 
 def train(
@@ -41,6 +36,12 @@ def train(
 
     Comma lists in --n-train and --seed train every (N, seed) pair as one stacked ensemble
     into OUT/n{N}-s{seed}/ (each an ordinary run directory)."""
+    from geomem.boundary import check_device
+    from geomem.train.config import train_preset
+    from geomem.train.ensemble import int_list, member_dir, train_ensemble
+    from geomem.train.loop import check_inputs
+    from geomem.train.loop import train as run_train
+
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
     check_device("--device", device)
