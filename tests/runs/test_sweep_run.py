@@ -94,6 +94,34 @@ class _HTMLCheck(HTMLParser):
             self.errors.append(tag)
 
 
+def _parents() -> dict[int, int]:
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(stat.parent.name)] = int(fields[1])
+    return out
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (the pool's forkserver and its workers)."""
+    parents, found, frontier = _parents(), set(), {pid}
+    while frontier:
+        frontier = {c for c, p in parents.items() if p in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def test_sigkill_midway_then_restart_runs_each_once(tmp_path):
     """kill -9 of a local-process sweep; its orphaned workers exit; a restart completes it."""
     n = 12  # enough runs that the kill lands mid-sweep even on a loaded machine
@@ -105,12 +133,15 @@ def test_sigkill_midway_then_restart_runs_each_once(tmp_path):
     out = tmp_path / "s"
     cmd = geomem_cmd("sweep", spec, "--out", out, "--executor", "local", "--workers", 2)
     proc = subprocess.Popen(cmd, env=env(), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline and len(store.read_rows(out)) < 1:
+    # events, not deadlines: the first finished row (however slow the machine), then the kill
+    while len(store.read_rows(out)) < 1:
+        assert proc.poll() is None, "the sweep ended before its first row"
         time.sleep(0.02)
+    workers = _descendants(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    time.sleep(1.5)  # orphaned pool workers notice and exit (exit_with_parent)
+    while any(_alive(pid) for pid in workers):  # orphaned workers exit (exit_with_parent)
+        time.sleep(0.02)
     done = len(raw_lines(out))
     assert 1 <= done < n, "the kill should land mid-sweep"
     res = run_sweep(load_spec(spec, EXPERIMENTS), out, make_executor("inline"), progress=False)
