@@ -1,8 +1,9 @@
 """Denoising score matching (Vincent 2011) for any schedule, with EMA, clipping and resume.
 
-Step k draws its batch and noise from a generator seeded by SeedSequence([seed, 4, k]), so a
-run restarted from any checkpoint replays exactly the same data and noise (no RNG replay): a run
-killed at any moment and started again ends with bit-identical weights.
+Step k draws its batch and noise from a generator seeded by SeedSequence([seed, STEP, k])
+(``geomem.seeds``), so a run restarted from any checkpoint replays exactly the same data and
+noise (no RNG replay): a run killed at any moment and started again ends with bit-identical
+weights. ``fit`` runs ``geomem.train.runner.run_steps`` over a ``ModelStepper``.
 """
 
 from __future__ import annotations
@@ -33,12 +34,12 @@ class ThreadsWarning(UserWarning):
 
 
 def training_set(cfg: TrainConfig) -> np.ndarray:
-    """(N, d) float64 training points: preset.sample(N, default_rng([seed, 0]))."""
+    """(N, d) float64 training points: preset.sample(N, rng(seed, TRAIN))."""
     return data_preset(cfg.preset).sample(cfg.n_train, rng(cfg.seed, TRAIN))
 
 
 def build_model(cfg: TrainConfig, d: int) -> MLP:
-    """The MLP of ``cfg``, initialised from a generator seeded by [seed, 3] (PyTorch's default
+    """The MLP of ``cfg``, initialised from a generator seeded by [seed, INIT] (PyTorch's default
     uniform(+-1/sqrt(fan_in)) law for Linear layers)."""
     model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
     g = torch.Generator().manual_seed(derive_seed(cfg.seed, INIT))
@@ -138,11 +139,13 @@ def fit(
     progress=False,
     checkpoint_steps=None,
 ):
-    """The loop of ``train`` for any network and data: ``model(x_in (B, d), c_noise (B,))``
-    trained on the rows of X (N, d) under ``cfg`` (a TrainConfig or a config with the same
-    training fields, ``to_json``, ``identity`` and ``from_json``; images flattened to d).
+    """Train (or resume) any network on any data: ``model(x_in (B, d), c_noise (B,))`` on
+    the rows of X (N, d) under ``cfg`` (a ``TrainingFields`` config: TrainConfig, or
+    ImageTrainConfig with images flattened to d); returns the metrics dict.
 
-    Writes config.json (first, refusing another run's), checkpoints and metrics.json.
+    The shared loop (``runner.run_steps``) over a ``ModelStepper``: writes config.json
+    (first, refusing another run's), checkpoints (also at ``checkpoint_steps``) and
+    metrics.json.
     """
     run_dir = Path(run_dir)
     (cfg,), device, keep = open_runs([cfg], [run_dir], checkpoint_steps)
@@ -237,7 +240,7 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     if identity_of(ck["config"]) != cfg.identity():
         _validate.fail("checkpoint", "a checkpoint of this run's config", f"{path} (another run)")
     before = ck["config"].get("threads")
-    if before and getattr(cfg, "threads", None) and before != cfg.threads:
+    if before and cfg.threads and before != cfg.threads:
         warnings.warn(
             f"resuming {path} with {cfg.threads} threads, trained so far with {before}: "
             "the weights may differ in the last bits from an uninterrupted run",
