@@ -3,9 +3,9 @@
 The stacked file ``ensemble-<key>.pt`` (key: a digest of the member directories relative to
 the state folder) is written first at every checkpoint, then each member's ``checkpoint.pt``
 (the format of ``geomem.train.loop.save_run_checkpoint``), so a kill between the two loses
-nothing: the
-stacked file is the truth while the ensemble runs, and it is deleted once every member's
-metrics.json is written.
+nothing: the stacked file is the truth while the ensemble runs, and it is deleted once every
+member's metrics.json is written. ``EnsembleStepper`` is the ensemble's side of the shared
+loop (``geomem.train.runner.run_steps``).
 """
 
 from __future__ import annotations
