@@ -100,3 +100,21 @@ def test_images_of_the_wrong_size_or_count_are_refused(tmp_path):
     with pytest.raises(ValueError, match="images: expected 32 images"):
         train_images(cfg(), blobs(20), tmp_path / "b")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"device": "gpu"}, "device: expected 'cpu', 'cuda', 'cuda:K' or 'mps'"),
+        ({"optimizer": "sgd"}, r"optimizer: expected one of \['radam', 'adam'\]"),
+        ({"seed": -1}, "seed: expected an integer >= 0"),
+        ({"threads": -2}, "threads: expected an integer >= 0"),
+    ],
+)
+def test_image_and_vector_configs_share_one_check(kw, match):
+    from geomem.train.config import TrainConfig, TrainingFields
+
+    assert issubclass(ImageTrainConfig, TrainingFields)
+    for make in (TrainConfig, cfg):
+        with pytest.raises(ValueError, match=match):
+            make(**kw)

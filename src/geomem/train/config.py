@@ -1,4 +1,10 @@
-"""Training configuration: one frozen dataclass, written to ``config.json`` before training."""
+"""Training configurations: frozen dataclasses, written to ``config.json`` before training.
+
+``TrainingFields`` is the block of fields every training run has (steps, batch, optimizer,
+EMA, noise law, checkpoints, device), checked once by ``check_training``; ``TrainConfig``
+(vector data, an MLP) and ``geomem.train.images.ImageTrainConfig`` (a U-Net) add their own.
+A config is stored flat (one table of fields), so config.json files of any version read back.
+"""
 
 from __future__ import annotations
 
@@ -44,13 +50,13 @@ def identity_of(config_json: dict) -> dict:
 
 
 @dataclass(frozen=True)
-class TrainConfig(RunConfig):
-    """Everything that decides a training run (and so its final weights)."""
+class TrainingFields(RunConfig):
+    """The fields of every training run, shared by vector and image training (subclasses
+    change defaults by declaring a field again). Validated by ``check_training``."""
 
-    preset: str = "paper"  # linear-manifold preset of the training data
-    n_train: int = 1000  # N; the training set is preset.sample(N, default_rng([seed, 0]))
+    n_train: int = 1000  # N training points
     steps: int = 10_000  # optimizer steps
-    seed: int = 0  # data draw [seed, 0]; init [seed, 3]; batch/noise of step k [seed, 4, k]
+    seed: int = 0  # data draw [seed, TRAIN]; init [seed, INIT]; step k [seed, STEP, k]
     batch_size: int = 128
     lr: float = 1e-4
     optimizer: str = "radam"  # radam | adam
@@ -61,43 +67,54 @@ class TrainConfig(RunConfig):
     noise_min: float = 0.01  # training noise: log(sigma/alpha) uniform in [log min, log max]
     noise_max: float = 50.0  # (the paper's VE range 0.01 .. 50)
     sigma_data: float = 1.0  # c_in = 1 / sqrt(sigma_data^2 + v)
-    width: int = 128  # MLP width
-    n_blocks: int = 2  # MLP residual blocks
-    emb_dim: int = 128  # sinusoidal embedding size
     checkpoint_every: int = 1000  # steps between checkpoints
     device: str = "cpu"  # device, checkpoint_every and threads are not part of the identity
     threads: int = 0  # torch threads of the run (0: unset; training records this machine's)
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
+        check_training(self)
+
+
+def check_training(cfg: TrainingFields) -> None:
+    """Fail with one line (``geomem._validate.fail``) on the first bad training field of
+    ``cfg``: sizes, seed, optimizer, EMA, clipping, noise law, device form, threads."""
+    for name in ("n_train", "steps", "batch_size", "checkpoint_every"):
+        _validate.positive_int(name, getattr(cfg, name))
+    _validate.seed("seed", cfg.seed)
+    _validate.positive("lr", cfg.lr)
+    if cfg.optimizer not in OPTIMIZERS:
+        _validate.fail("optimizer", f"one of {list(OPTIMIZERS)}", cfg.optimizer)
+    if not 0 <= cfg.ema_decay < 1:
+        _validate.fail("ema_decay", "a number in [0, 1)", cfg.ema_decay)
+    if cfg.grad_clip < 0:
+        _validate.fail("grad_clip", "a number >= 0", cfg.grad_clip)
+    check_parameterization(cfg.parameterization)
+    get_schedule(cfg.schedule)
+    _validate.positive("noise_min", cfg.noise_min)
+    if not cfg.noise_max > cfg.noise_min:
+        _validate.fail("noise_max", f"a number > noise_min = {cfg.noise_min}", cfg.noise_max)
+    _validate.positive("sigma_data", cfg.sigma_data)
+    check_form("device", cfg.device)
+    if isinstance(cfg.threads, bool) or not isinstance(cfg.threads, int) or cfg.threads < 0:
+        _validate.fail("threads", "an integer >= 0", cfg.threads)
+
+
+@dataclass(frozen=True)
+class TrainConfig(TrainingFields):
+    """Everything that decides a training run on vector data (and so its final weights):
+    the training fields, the data preset and the MLP's sizes."""
+
+    preset: str = "paper"  # linear-manifold preset: preset.sample(N, rng(seed, TRAIN))
+    width: int = 128  # MLP width
+    n_blocks: int = 2  # MLP residual blocks
+    emb_dim: int = 128  # sinusoidal embedding size
+
+    def __post_init__(self):
+        super().__post_init__()
         data_preset(self.preset)
-        for name in (
-            "n_train",
-            "steps",
-            "batch_size",
-            "width",
-            "n_blocks",
-            "emb_dim",
-            "checkpoint_every",
-        ):
+        for name in ("width", "n_blocks", "emb_dim"):
             _validate.positive_int(name, getattr(self, name))
-        _validate.seed("seed", self.seed)
-        _validate.positive("lr", self.lr)
-        if self.optimizer not in OPTIMIZERS:
-            _validate.fail("optimizer", f"one of {list(OPTIMIZERS)}", self.optimizer)
-        if not 0 <= self.ema_decay < 1:
-            _validate.fail("ema_decay", "a number in [0, 1)", self.ema_decay)
-        if self.grad_clip < 0:
-            _validate.fail("grad_clip", "a number >= 0", self.grad_clip)
-        check_parameterization(self.parameterization)
-        get_schedule(self.schedule)
-        _validate.positive("noise_min", self.noise_min)
-        if not self.noise_max > self.noise_min:
-            _validate.fail("noise_max", f"a number > noise_min = {self.noise_min}", self.noise_max)
-        _validate.positive("sigma_data", self.sigma_data)
-        check_form("device", self.device)
-        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 0:
-            _validate.fail("threads", "an integer >= 0", self.threads)
 
 
 # Presets: "paper" is SCIENCE.md §7.2; "cpu" is a small budget that trains in minutes on 2 cores

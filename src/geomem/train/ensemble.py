@@ -11,30 +11,21 @@ members' tensors along a leading axis changes only the order of work. Members ma
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from geomem import _validate, io
-from geomem.checkpoints.snapshots import check_steps, snapshot_path
+from geomem import _validate
 from geomem.data import preset as data_preset
 from geomem.nets.mlp import MLPConfig
 from geomem.nets.precond import Precond, network_inputs, target
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.train.config import TrainConfig
-from geomem.train.ensemble_state import export_members, load_state, save_state, state_path
+from geomem.train.ensemble_state import EnsembleStepper, export_members, state_path
 from geomem.train.flat import FlatStack, compiled_kernel, step_kernel
-from geomem.train.loop import (
-    build_model,
-    check_device,
-    prepare_run_dir,
-    step_noise,
-    training_set,
-)
+from geomem.train.loop import build_model, step_noise, training_set
+from geomem.train.runner import open_runs, run_steps, write_metrics
 from geomem.train.stacked import stacked_forward
 
 MEMBER_FIELDS = ("n_train", "seed", "preset")  # what members may differ in
@@ -107,12 +98,7 @@ def train_ensemble(
     resumes bit-identically only under the same choice.
     """
     cfgs, run_dirs, d = check_members(cfgs, run_dirs)
-    n_threads = torch.get_num_threads()  # recorded as the single loop does (not identity)
-    cfgs = [replace(c, threads=n_threads) if c.threads == 0 else c for c in cfgs]
-    device = check_device(cfgs[0].device)
-    keep = check_steps(checkpoint_steps, cfgs[0].steps)
-    for cfg, run_dir in zip(cfgs, run_dirs, strict=True):
-        prepare_run_dir(cfg, run_dir)
+    cfgs, device, keep = open_runs(cfgs, run_dirs, checkpoint_steps)
     todo = [i for i, p in enumerate(run_dirs) if not (p / "metrics.json").is_file()]
     metrics = [
         None if i in todo else json.loads((p / "metrics.json").read_text())
@@ -127,56 +113,19 @@ def train_ensemble(
 
 
 def _train(cfgs, run_dirs, d, device, keep, progress, state_dir, compile) -> list[dict]:
-    cfg0, E = cfgs[0], len(cfgs)
+    cfg0 = cfgs[0]
     Xs = [torch.as_tensor(training_set(c), dtype=torch.float32, device=device) for c in cfgs]
     arch = MLPConfig(d=d, width=cfg0.width, n_blocks=cfg0.n_blocks, emb_dim=cfg0.emb_dim)
     stack = FlatStack(
         [build_model(c, d).state_dict() for c in cfgs], cfg0.optimizer, cfg0.lr, device=device
     )
     path = state_path(run_dirs, state_dir)
-    state = load_state(path, cfgs, run_dirs, device)
-    start, losses = 0, [[] for _ in cfgs]
-    if state is not None:
-        stack.load(state["model"], state["ema"], state["optimizer"])
-        start, losses = int(state["step"]), [list(v) for v in state["losses"]]
     step_fn = EnsembleStep(cfgs, Xs, arch, stack, compile=compile)
-    bar = tqdm(
-        range(start, cfg0.steps),
-        initial=start,
-        total=cfg0.steps,
-        disable=not progress,
-        desc=f"train E={E}",
-        leave=False,
-    )
-    window = []
-    for step in bar:
-        window.append(step_fn(step))
-        boundary = (step + 1) % cfg0.checkpoint_every == 0 or step + 1 == cfg0.steps
-        if boundary:
-            means = np.mean(window, axis=0)
-            for member, v in zip(losses, means, strict=True):
-                member.append(float(v))
-            window = []
-            bar.set_postfix(loss=f"{float(np.mean(means)):.4f}")
-        if (step + 1) in keep:  # before the state: a resumed run never skips a kept step
-            name = lambda run_dir, k=step + 1: snapshot_path(run_dir, k)  # noqa: E731
-            export_members(cfgs, run_dirs, stack, losses, name=name)
-        if boundary:
-            save_state(path, cfgs, stack, losses)
-            export_members(cfgs, run_dirs, stack, losses)
+    stepper = EnsembleStepper(cfgs, run_dirs, stack, step_fn, path)
+    start = run_steps(stepper, cfg0, keep, progress=progress, desc=f"train E={len(cfgs)}")
     if start == cfg0.steps:  # killed after the last stacked save: members may lag
-        export_members(cfgs, run_dirs, stack, losses)
-    out = []
-    for run_dir, member in zip(run_dirs, losses, strict=True):
-        m = {
-            "steps": cfg0.steps,
-            "final_loss": member[-1] if member else None,
-            "first_loss": member[0] if member else None,
-            "losses": member,
-            "checkpoint_every": cfg0.checkpoint_every,
-        }
-        io.write_json(run_dir / "metrics.json", m)
-        out.append(m)
+        export_members(cfgs, run_dirs, stack, stepper.losses)
+    out = [write_metrics(p, cfg0, m) for p, m in zip(run_dirs, stepper.losses, strict=True)]
     path.unlink(missing_ok=True)
     return out
 

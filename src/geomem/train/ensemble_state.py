@@ -3,9 +3,9 @@
 The stacked file ``ensemble-<key>.pt`` (key: a digest of the member directories relative to
 the state folder) is written first at every checkpoint, then each member's ``checkpoint.pt``
 (the format of ``geomem.train.loop.save_run_checkpoint``), so a kill between the two loses
-nothing: the
-stacked file is the truth while the ensemble runs, and it is deleted once every member's
-metrics.json is written.
+nothing: the stacked file is the truth while the ensemble runs, and it is deleted once every
+member's metrics.json is written. ``EnsembleStepper`` is the ensemble's side of the shared
+loop (``geomem.train.runner.run_steps``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import torch
 
 from geomem import _validate
 from geomem.checkpoints.format import load_checkpoint
+from geomem.checkpoints.snapshots import snapshot_path
 from geomem.io import atomic_path
 from geomem.train.config import identity_of
 from geomem.train.flat import FlatStack
@@ -124,3 +126,38 @@ def load_state(path: Path, cfgs, run_dirs, device) -> dict | None:
         "optimizer": stack_optimizers([ck["optimizer"] for ck in cks]),
         "losses": [list(ck["losses"]) for ck in cks],
     }
+
+
+class EnsembleStepper:
+    """The ``Stepper`` of a stacked ensemble: ``step_fn(k)`` (``EnsembleStep``) on ``stack``;
+    at each boundary the stacked state at ``path`` first, then each member's checkpoint.pt;
+    resumed from either (``load_state``). ``losses``: one list per member."""
+
+    def __init__(self, cfgs, run_dirs, stack: FlatStack, step_fn, path: Path):
+        self.cfgs, self.run_dirs, self.stack, self.step_fn = cfgs, run_dirs, stack, step_fn
+        self.path = path
+        self.losses: list[list[float]] = [[] for _ in cfgs]
+
+    def resume(self) -> int:
+        state = load_state(self.path, self.cfgs, self.run_dirs, self.stack.flat.device)
+        if state is None:
+            return 0
+        self.stack.load(state["model"], state["ema"], state["optimizer"])
+        self.losses = [list(v) for v in state["losses"]]
+        return int(state["step"])
+
+    def step(self, k: int) -> list[float]:
+        return self.step_fn(k)
+
+    def record(self, mean) -> float:
+        for member, v in zip(self.losses, mean, strict=True):
+            member.append(float(v))
+        return float(np.mean(mean))
+
+    def snapshot(self, k: int) -> None:
+        name = lambda run_dir: snapshot_path(run_dir, k)  # noqa: E731
+        export_members(self.cfgs, self.run_dirs, self.stack, self.losses, name=name)
+
+    def save(self, k: int) -> None:
+        save_state(self.path, self.cfgs, self.stack, self.losses)
+        export_members(self.cfgs, self.run_dirs, self.stack, self.losses)

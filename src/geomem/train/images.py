@@ -1,8 +1,9 @@
 """Training DDPM U-Nets on image subsets through the loop of ``geomem.train.loop`` (``fit``).
 
-``ImageTrainConfig`` carries the training fields of ``TrainConfig`` (DDPM schedule,
-eps-prediction, Adam, EMA, gradient clipping, checkpoints, bit-identical resume) plus the
-U-Net sizes and the image shape; the images reach the loop flattened to (N, d).
+``ImageTrainConfig`` carries the training fields of ``geomem.train.config.TrainingFields``
+(with DDPM defaults: DDPM schedule, eps-prediction, Adam, EMA, gradient clipping, checkpoints,
+bit-identical resume) plus the U-Net sizes and the image shape; the images reach the loop
+flattened to (N, d).
 """
 
 from __future__ import annotations
@@ -14,38 +15,30 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import geomem
 from geomem import _validate
 from geomem.checkpoints.format import CHECKPOINT, read_run
-from geomem.nets.precond import check_parameterization
 from geomem.nets.unet import UNet, UNetConfig
 from geomem.schedules import DDPM
-from geomem.seeds import derive_seed
-from geomem.train.config import RunConfig
+from geomem.seeds import INIT, derive_seed
+from geomem.train.config import TrainingFields
 from geomem.train.loop import fit
 
 
 @dataclass(frozen=True)
-class ImageTrainConfig(RunConfig):
-    """Everything that decides an image training run (and so its final weights)."""
+class ImageTrainConfig(TrainingFields):
+    """Everything that decides an image training run (and so its final weights): the
+    training fields (DDPM defaults), the image source and shape, and the U-Net's sizes."""
 
-    image_shape: tuple[int, int, int]  # (C, H, W) the network is built for
+    image_shape: tuple[int, int, int] = field(kw_only=True)  # (C, H, W) of the network
     dataset: str = "fashion-mnist"  # where the images came from (identity only)
     n_train: int = 1024  # N images: the nested subset(ds, N, seed)
     downsample: int = 1  # block-average factor applied to the dataset's images
     steps: int = 2000
-    seed: int = 0  # subset draw; init [seed, 3]; batch/noise of step k [seed, 4, k]
     batch_size: int = 64
-    lr: float = 1e-4
-    optimizer: str = "adam"  # adam | radam
-    ema_decay: float = 0.9999
-    grad_clip: float = 1.0
-    parameterization: str = "eps"
+    optimizer: str = "adam"
     schedule: str = "ddpm"  # the U-Net's time input is the DDPM step: ddpm only
     noise_sampling: str = "steps"  # uniform integer DDPM step (Ho et al.) | log-uniform
-    noise_min: float = 0.01  # log-uniform range (used only with noise_sampling="log-uniform")
-    noise_max: float = 150.0
-    sigma_data: float = 1.0  # with 1, the U-Net input is exactly x_t of DDPM
+    noise_max: float = 150.0  # (noise_min, noise_max: used only with "log-uniform")
     base_channels: int = 32
     channel_mult: tuple[int, ...] = (1, 2)
     layers_per_block: int = 1
@@ -53,27 +46,14 @@ class ImageTrainConfig(RunConfig):
     mid_attention: bool = False
     dropout: float = 0.0
     checkpoint_every: int = 500
-    device: str = "cpu"
-    threads: int = 0  # torch threads of the run (0: unset; training records this machine's)
-    version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
-        for name in ("n_train", "downsample", "steps", "batch_size", "checkpoint_every"):
-            _validate.positive_int(name, getattr(self, name))
-        _validate.positive("lr", self.lr)
-        if self.optimizer not in ("adam", "radam"):
-            _validate.fail("optimizer", "'adam' or 'radam'", self.optimizer)
-        if not 0 <= self.ema_decay < 1:
-            _validate.fail("ema_decay", "a number in [0, 1)", self.ema_decay)
-        if self.grad_clip < 0:
-            _validate.fail("grad_clip", "a number >= 0", self.grad_clip)
-        check_parameterization(self.parameterization)
+        super().__post_init__()
+        _validate.positive_int("downsample", self.downsample)
         if self.schedule != "ddpm":
             _validate.fail("schedule", "'ddpm' (the U-Net is fed the DDPM step)", self.schedule)
         if self.noise_sampling not in ("steps", "log-uniform"):
             _validate.fail("noise_sampling", "'steps' or 'log-uniform'", self.noise_sampling)
-        if self.device not in ("cpu", "cuda") and not self.device.startswith("cuda:"):
-            _validate.fail("device", "'cpu' or 'cuda'", self.device)
         self.unet_config()  # validates the U-Net sizes against the image shape
 
     def unet_config(self) -> UNetConfig:
@@ -141,10 +121,10 @@ def image_train_preset(name: str, **overrides) -> ImageTrainConfig:
 
 
 def build_unet(cfg: ImageTrainConfig) -> UNet:
-    """The U-Net of ``cfg``, initialised under torch's global RNG forked and seeded by [seed, 3]
+    """The U-Net of ``cfg``, initialised under torch's global RNG forked and seeded by [seed, INIT]
     (diffusers' default initialisation), so the same config gives the same weights."""
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(derive_seed(cfg.seed, 3))
+        torch.manual_seed(derive_seed(cfg.seed, INIT))
         return UNet(cfg.unet_config(), DDPM())
 
 

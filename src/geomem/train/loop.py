@@ -1,25 +1,24 @@
 """Denoising score matching (Vincent 2011) for any schedule, with EMA, clipping and resume.
 
-Step k draws its batch and noise from a generator seeded by SeedSequence([seed, 4, k]), so a
-run restarted from any checkpoint replays exactly the same data and noise (no RNG replay): a run
-killed at any moment and started again ends with bit-identical weights.
+Step k draws its batch and noise from a generator seeded by SeedSequence([seed, STEP, k])
+(``geomem.seeds``), so a run restarted from any checkpoint replays exactly the same data and
+noise (no RNG replay): a run killed at any moment and started again ends with bit-identical
+weights. ``fit`` runs ``geomem.train.runner.run_steps`` over a ``ModelStepper``.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from geomem import _validate, boundary, io
+from geomem import _validate, boundary
 from geomem.checkpoints.format import CHECKPOINT, load_checkpoint, read_run, save_checkpoint
-from geomem.checkpoints.snapshots import check_steps, snapshot_path
+from geomem.checkpoints.snapshots import snapshot_path
 from geomem.data import preset as data_preset
 from geomem.nets.mlp import MLP, MLPConfig, mlp_from_checkpoint
 from geomem.nets.precond import Precond, network_inputs, target
@@ -27,6 +26,7 @@ from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.seeds import INIT, STEP, TRAIN, derive_seed, rng
 from geomem.train.config import TrainConfig, identity_of
+from geomem.train.runner import check_config, check_device, open_runs, run_steps, write_metrics
 
 
 class ThreadsWarning(UserWarning):
@@ -34,12 +34,12 @@ class ThreadsWarning(UserWarning):
 
 
 def training_set(cfg: TrainConfig) -> np.ndarray:
-    """(N, d) float64 training points: preset.sample(N, default_rng([seed, 0]))."""
+    """(N, d) float64 training points: preset.sample(N, rng(seed, TRAIN))."""
     return data_preset(cfg.preset).sample(cfg.n_train, rng(cfg.seed, TRAIN))
 
 
 def build_model(cfg: TrainConfig, d: int) -> MLP:
-    """The MLP of ``cfg``, initialised from a generator seeded by [seed, 3] (PyTorch's default
+    """The MLP of ``cfg``, initialised from a generator seeded by [seed, INIT] (PyTorch's default
     uniform(+-1/sqrt(fan_in)) law for Linear layers)."""
     model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
     g = torch.Generator().manual_seed(derive_seed(cfg.seed, INIT))
@@ -84,11 +84,6 @@ def dsm_loss(
     return ((out - target(x0, z, cfg.parameterization)) ** 2).mean()
 
 
-def check_device(device: str) -> torch.device:
-    """The torch device of ``device`` if this machine has it (``geomem.boundary.devices``)."""
-    return torch.device(boundary.check_device("device", device))
-
-
 def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None, name: str = "out") -> None:
     """What a training run would refuse, before anything is written: the device, the memory
     of the training set (``n_rows`` rows, default ``cfg.n_train``) and of a batch, and the run
@@ -108,7 +103,7 @@ def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None, name: str 
     above = next((p for p in (run_dir, *run_dir.parents) if p.exists()), run_dir)
     if above.exists() and not above.is_dir():
         _validate.fail(name, "a run directory", f"{run_dir} ({above} is a file)")
-    _check_config(cfg, run_dir, name)
+    check_config(cfg, run_dir, name)
     if (run_dir / CHECKPOINT).exists():
         ck = load_checkpoint(run_dir / CHECKPOINT)
         if identity_of(ck["config"]) != cfg.identity():
@@ -118,30 +113,6 @@ def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None, name: str 
         if isinstance(cfg, TrainConfig):  # its tensors must fit the config's network
             mlp_from_checkpoint(ck, ema=False, where=run_dir / CHECKPOINT)
             mlp_from_checkpoint(ck, ema=True, where=run_dir / CHECKPOINT)
-
-
-def _check_config(cfg, run_dir: Path, name: str = "out") -> None:
-    path = run_dir / "config.json"
-    if path.exists():
-        try:
-            old = type(cfg).from_json(boundary.read_json(name, path)).identity()
-        except (ValueError, TypeError) as exc:
-            _validate.fail(
-                name, "a run directory with a readable config.json", f"{run_dir} ({exc})"
-            )
-        diff = sorted(k for k, v in cfg.identity().items() if old.get(k) != v)
-        if diff:
-            _validate.fail(
-                name,
-                "an empty directory or one holding this same run",
-                f"a different run (differs in {diff}) in {run_dir}",
-            )
-
-
-def prepare_run_dir(cfg: TrainConfig, run_dir: Path) -> None:
-    """Write config.json first; refuse a directory that holds a different run's config."""
-    _check_config(cfg, run_dir)
-    io.write_json(run_dir / "config.json", cfg.to_json())
 
 
 def train(
@@ -168,55 +139,61 @@ def fit(
     progress=False,
     checkpoint_steps=None,
 ):
-    """The loop of ``train`` for any network and data: ``model(x_in (B, d), c_noise (B,))``
-    trained on the rows of X (N, d) under ``cfg`` (a TrainConfig or a config with the same
-    training fields, ``to_json``, ``identity`` and ``from_json``; images flattened to d).
+    """Train (or resume) any network on any data: ``model(x_in (B, d), c_noise (B,))`` on
+    the rows of X (N, d) under ``cfg`` (a ``TrainingFields`` config: TrainConfig, or
+    ImageTrainConfig with images flattened to d); returns the metrics dict.
 
-    Writes config.json (first, refusing another run's), checkpoints and metrics.json.
+    The shared loop (``runner.run_steps``) over a ``ModelStepper``: writes config.json
+    (first, refusing another run's), checkpoints (also at ``checkpoint_steps``) and
+    metrics.json.
     """
-    device = check_device(cfg.device)
-    if getattr(cfg, "threads", None) == 0:  # record the thread count this machine trains with
-        cfg = dataclasses.replace(cfg, threads=torch.get_num_threads())
-    keep = check_steps(checkpoint_steps, cfg.steps)
     run_dir = Path(run_dir)
-    prepare_run_dir(cfg, run_dir)
+    (cfg,), device, keep = open_runs([cfg], [run_dir], checkpoint_steps)
     X = torch.as_tensor(X, dtype=torch.float32, device=device)
-    model = model.to(device)
-    ema = copy.deepcopy(model).requires_grad_(False)
-    opt_cls = torch.optim.RAdam if cfg.optimizer == "radam" else torch.optim.Adam
-    opt = opt_cls(model.parameters(), lr=cfg.lr, foreach=True)
-    start, losses = _resume(run_dir / CHECKPOINT, cfg, model, ema, opt, device)
-    bar = tqdm(
-        range(start, cfg.steps),
-        initial=start,
-        total=cfg.steps,
-        disable=not progress,
-        desc=f"train N={cfg.n_train}",
-        leave=False,
-    )
-    window = []
-    for step in bar:
-        window.append(_one_step(cfg, model, ema, opt, X, step))
-        boundary = (step + 1) % cfg.checkpoint_every == 0 or step + 1 == cfg.steps
-        if boundary:
-            losses.append(float(np.mean(window)))
-            window = []
-            bar.set_postfix(loss=f"{losses[-1]:.4f}")
-        if step + 1 in keep:  # before checkpoint.pt: a resumed run never skips a kept step
-            save_run_checkpoint(
-                snapshot_path(run_dir, step + 1), cfg, step + 1, model, ema, opt, losses
-            )
-        if boundary:
-            save_run_checkpoint(run_dir / CHECKPOINT, cfg, step + 1, model, ema, opt, losses)
-    metrics = {
-        "steps": cfg.steps,
-        "final_loss": losses[-1] if losses else None,
-        "first_loss": losses[0] if losses else None,
-        "losses": losses,
-        "checkpoint_every": cfg.checkpoint_every,
-    }
-    io.write_json(run_dir / "metrics.json", metrics)
-    return metrics
+    stepper = ModelStepper(cfg, run_dir, X, model.to(device))
+    run_steps(stepper, cfg, keep, progress=progress, desc=f"train N={cfg.n_train}")
+    return write_metrics(run_dir, cfg, stepper.losses)
+
+
+class ModelStepper:
+    """The ``Stepper`` of one network: ``_one_step`` on the model, its EMA and optimizer;
+    checkpoints in ``run_dir`` (``save_run_checkpoint``), resumed from its checkpoint.pt.
+
+    Parameters
+    ----------
+    cfg : TrainingFields
+    run_dir : Path
+    X : torch.Tensor
+        (N, d) float32 training rows, on the model's device.
+    model : torch.nn.Module
+        ``model(x_in (B, d), c_noise (B,))``; its EMA copy and optimizer are made here.
+    """
+
+    def __init__(self, cfg, run_dir: Path, X: torch.Tensor, model: torch.nn.Module):
+        self.cfg, self.run_dir, self.X, self.model = cfg, run_dir, X, model
+        self.ema = copy.deepcopy(model).requires_grad_(False)
+        opt_cls = torch.optim.RAdam if cfg.optimizer == "radam" else torch.optim.Adam
+        self.opt = opt_cls(model.parameters(), lr=cfg.lr, foreach=True)
+        self.losses: list[float] = []
+
+    def resume(self) -> int:
+        path, args = self.run_dir / CHECKPOINT, (self.model, self.ema, self.opt, self.X.device)
+        start, self.losses = _resume(path, self.cfg, *args)
+        return start
+
+    def step(self, k: int) -> float:
+        return _one_step(self.cfg, self.model, self.ema, self.opt, self.X, k)
+
+    def record(self, mean) -> float:
+        self.losses.append(float(mean))
+        return self.losses[-1]
+
+    def snapshot(self, k: int) -> None:
+        self.save(k, snapshot_path(self.run_dir, k))
+
+    def save(self, k: int, path: Path | None = None) -> None:
+        path = self.run_dir / CHECKPOINT if path is None else path
+        save_run_checkpoint(path, self.cfg, k, self.model, self.ema, self.opt, self.losses)
 
 
 def _one_step(cfg, model, ema, opt, X, step) -> float:
@@ -239,7 +216,7 @@ def save_run_checkpoint(path, cfg, step, model, ema, opt, losses) -> None:
     scheme and losses) to ``path``: the format every reader of run directories expects."""
     g_next = step_noise(cfg, 1, 1, step)[3] if step < cfg.steps else None
     rng = {
-        "scheme": "torch.Generator per step, seeded by SeedSequence([seed, 4, step])",
+        "scheme": f"torch.Generator per step, seeded by SeedSequence([seed, {STEP}, step])",
         "seed": cfg.seed,
         "next_step": step,
         "next_generator_state": g_next.get_state() if g_next is not None else None,
@@ -263,7 +240,7 @@ def _resume(path: Path, cfg, model, ema, opt, device) -> tuple[int, list[float]]
     if identity_of(ck["config"]) != cfg.identity():
         _validate.fail("checkpoint", "a checkpoint of this run's config", f"{path} (another run)")
     before = ck["config"].get("threads")
-    if before and getattr(cfg, "threads", None) and before != cfg.threads:
+    if before and cfg.threads and before != cfg.threads:
         warnings.warn(
             f"resuming {path} with {cfg.threads} threads, trained so far with {before}: "
             "the weights may differ in the last bits from an uninterrupted run",
