@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections import Counter
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
