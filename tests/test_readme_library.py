@@ -44,7 +44,7 @@ def test_the_library_section_has_two_short_snippets():
 def test_diffusers_snippet_measures_the_fixture_like_jacobian_spectrum():
     ns = _run(_snippets()[0])
     res, model, images = ns["result"], ns["model"], ns["images"]
-    assert res.route == "autodiff" and res.dimension("threshold").shape == (2, 4)
+    assert res.route == "autodiff" and res.dimension("threshold").shape == (2, 2)
     # the same number through the lower-level calls
     v = 1e-2
     t = float(model.score.schedule.t_of_noise_var(v))

@@ -35,6 +35,7 @@ def folder(tmp_path_factory):
     return write_folder(tmp_path_factory.mktemp("pngs") / "imgs")
 
 
+@pytest.mark.slow  # > 10 s on 2 cores: `pytest -m slow`
 def test_sweep_end_to_end(folder, tmp_path):
     base = ImagesConfig(root=str(folder), n_train=4, **FAST)
     out = tmp_path / "out"
@@ -99,6 +100,7 @@ def test_noise_var_sets_the_step():
         ImagesConfig(route="dense")
 
 
+@pytest.mark.slow  # > 10 s on 2 cores: `pytest -m slow`
 def test_one_n_runs_through_the_sweep_engine(folder, tmp_path):
     exp = get_experiment("images")
     assert exp.config_cls is ImagesConfig

@@ -40,6 +40,7 @@ def test_time_input_is_the_ddpm_step():
     np.testing.assert_allclose(net.step_of(c).numpy(), k, atol=1e-6)
 
 
+@pytest.mark.slow  # > 10 s on 2 cores: `pytest -m slow`
 def test_exact_route_with_attention_matches_autograd_jacobian():
     # attention falls off torch.func's fast path on CPU (batching fallback) but stays exact
     score = tiny(attention=(4,), mid=True)
@@ -65,6 +66,7 @@ class Shifted:
         return lambda x: f(x) - c * x
 
 
+@pytest.mark.slow  # > 10 s on 2 cores: `pytest -m slow`
 def test_matrix_free_low_end_and_dimension_match_dense():
     score = Shifted(tiny(shape=(1, 16, 16), seed=2))  # d = 256: blocks of 8 stay below d / 5
     x = torch.as_tensor(np.random.default_rng(3).uniform(-1, 1, (2, 256)))

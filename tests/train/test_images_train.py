@@ -49,6 +49,7 @@ def trained(tmp_path_factory):
     return run, metrics
 
 
+@pytest.mark.slow  # > 10 s on 2 cores: `pytest -m slow`
 def test_short_training_lowers_the_loss_and_spectrum_has_shape(trained):
     run, metrics = trained
     assert len(metrics["losses"]) == 3
@@ -61,6 +62,7 @@ def test_short_training_lowers_the_loss_and_spectrum_has_shape(trained):
     assert sp.asymmetry is not None and np.all(sp.asymmetry < 1.0)
 
 
+@pytest.mark.slow  # > 10 s on 2 cores: `pytest -m slow`
 def test_resume_after_a_crash_is_bit_identical(tmp_path, monkeypatch):
     import geomem.train.loop as loop
 
@@ -85,6 +87,7 @@ def test_resume_after_a_crash_is_bit_identical(tmp_path, monkeypatch):
         assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow  # > 10 s on 2 cores: `pytest -m slow`
 def test_checkpoint_of_another_image_size_is_refused(trained, tmp_path):
     run, _ = trained
     with pytest.raises(ValueError, match=r"checkpoint: expected a model of image shape \(1, 16"):

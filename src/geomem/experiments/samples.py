@@ -22,7 +22,7 @@ from geomem.data.training import training_data
 from geomem.memorization import copy_table
 from geomem.sampling import SamplerConfig, sample, score_evaluations
 from geomem.schedules import get_schedule
-from geomem.scores.sources import check_trained_on, data_fields, source_of
+from geomem.scores.sources import check_data_and_model, source_of
 from geomem.seeds import SAMPLER, derive_seed
 
 
@@ -47,20 +47,7 @@ class SampleConfig:
     def __post_init__(self):
         if isinstance(self.sampler, dict):  # from config data (sweeps, JSON)
             object.__setattr__(self, "sampler", SamplerConfig(**self.sampler))
-        if (self.preset is None) == (self.data_file is None):
-            _validate.fail(
-                "data",
-                "exactly one of --preset or --data",
-                {"preset": self.preset, "data": self.data_file},
-            )
-        if self.preset is not None:
-            preset(self.preset)
-            _validate.positive_int("n_train", self.n_train)
-        _validate.seed("seed", self.seed)
-        if self.model not in ("exact", "population"):
-            check_trained_on(self.model, data_fields(self))
-        if self.model == "population" and self.preset is None:
-            _validate.fail("model", "a --preset for the population model", self.data_file)
+        check_data_and_model(self)
         _validate.positive_int("n_samples", self.n_samples)
         _validate.positive_int("population_n", self.population_n)
         _validate.positive_int("chunk_size", self.chunk_size)

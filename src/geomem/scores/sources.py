@@ -111,3 +111,27 @@ def source_of(cfg, X: np.ndarray | None, manifold: LinearManifold | None) -> Sco
         chunk_size=cfg.chunk_size,
         device=cfg.device,
     )
+
+
+def check_data_and_model(cfg) -> None:
+    """The data spec shared by the spectrum and sample studies: exactly one of a preset (with
+    N >= 1) or a data file, and a model that is 'exact', 'population' (needs a preset) or a
+    run trained on that same data."""
+    from geomem.data import preset
+
+    if (cfg.preset is None) == (cfg.data_file is None):
+        _validate.fail(
+            "data",
+            "exactly one of --preset or --data",
+            {"preset": cfg.preset, "data": cfg.data_file},
+        )
+    if cfg.preset is not None:
+        preset(cfg.preset)  # raises for unknown names
+        _validate.positive_int("n_train", cfg.n_train)
+    _validate.seed("seed", cfg.seed)
+    if cfg.model not in MODELS:
+        check_trained_on(cfg.model, data_fields(cfg))
+    if cfg.model == "population" and cfg.preset is None:
+        _validate.fail(
+            "model", "a --preset for the population model (a data file has none)", cfg.data_file
+        )

@@ -14,7 +14,7 @@ from geomem.data.queries import _noise
 from geomem.data.training import training_data
 from geomem.schedules import get_schedule
 from geomem.scores.network import NetworkScore
-from geomem.scores.sources import check_trained_on, data_fields, source_of
+from geomem.scores.sources import check_data_and_model, source_of
 from geomem.seeds import QUERIES, rng
 from geomem.spectra.scan import NoiseScan, scan_noise
 
@@ -45,23 +45,7 @@ class SpectrumConfig:
 
     def __post_init__(self):
         _validate.positive_list("noise_var", self.noise_var)
-        if (self.preset is None) == (self.data_file is None):
-            _validate.fail(
-                "data",
-                "exactly one of --preset or --data",
-                {"preset": self.preset, "data": self.data_file},
-            )
-        if self.preset is not None:
-            preset(self.preset)  # raises for unknown names
-            _validate.positive_int("n_train", self.n_train)
-        if self.model not in ("exact", "population"):
-            check_trained_on(self.model, data_fields(self))
-        if self.model == "population" and self.preset is None:
-            _validate.fail(
-                "model",
-                "a --preset for the population model (a data file has none)",
-                self.data_file,
-            )
+        check_data_and_model(self)
         _validate.positive_int("n_points", self.n_points)
         _validate.positive_int("population_n", self.population_n)
         _validate.seed("seed", self.seed)
