@@ -93,9 +93,9 @@ def test_spectrum_population_and_data_file(tmp_path, capsys):
     "args, needle",
     [
         (["--preset", "nope", "--noise-var", "0.1"], "preset: expected one of"),
-        (["--noise-var", "0.1,-2"], "noise_var: expected a finite number > 0, got -2.0"),
-        (["--noise-var", "0"], "noise_var: expected a finite number > 0"),
-        (["--n-train", "0", "--noise-var", "0.1"], "n_train: expected an integer >= 1, got 0"),
+        (["--noise-var", "0.1,-2"], "--noise-var: expected a finite number > 0, got -2.0"),
+        (["--noise-var", "0"], "--noise-var: expected a finite number > 0"),
+        (["--n-train", "0", "--noise-var", "0.1"], "--n-train: expected an integer >= 1, got 0"),
         (["--noise-var", "abc"], "--noise-var: expected numbers"),
         (["--sigma", "0.1", "--noise-var", "0.1"], "--noise-var/--sigma: expected exactly one"),
         (["--data", "missing.npy", "--noise-var", "0.1"], "expected an existing readable file"),

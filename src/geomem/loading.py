@@ -75,7 +75,7 @@ def load_model(
     """Resolve a model folder to an ``Model`` (formats: module docstring)."""
     path = Path(path)
     if not path.is_dir():
-        _validate.fail("MODEL", "a diffusers model folder or a geomem run directory", str(path))
+        _validate.fail("model", "a diffusers model folder or a geomem run directory", str(path))
     if (path / "model_index.json").is_file() or _is_diffusers_unet(path):
         from geomem.scores.diffusers import DiffusersScore
 
@@ -85,11 +85,11 @@ def load_model(
         return Model(score, "diffusers", score.image_shape, str(path))
     if scheduler is not None:
         _validate.fail(
-            "--scheduler", "no scheduler for a geomem run (its schedule is its own)", scheduler
+            "scheduler", "no scheduler for a geomem run (its schedule is its own)", scheduler
         )
     for run in (path / "train", path):
         if (run / "checkpoint.pt").is_file() and (run / "config.json").is_file():
-            cfg = read_json("MODEL", run / "config.json")
+            cfg = read_json("model", run / "config.json")
             if "image_shape" in cfg:
                 from geomem.train.images import image_score
 
@@ -100,7 +100,7 @@ def load_model(
             score = NetworkScore.from_run(run, dtype=dtype, device=device)
             return Model(score, "geomem-mlp", None, str(run))
     _validate.fail(
-        "MODEL",
+        "model",
         "a diffusers folder (model_index.json, or a UNet2DModel config.json) or a geomem run "
         "directory (config.json + checkpoint.pt)",
         f"{path} (neither)",
@@ -110,7 +110,7 @@ def load_model(
 def _is_diffusers_unet(path: Path) -> bool:
     if not (path / "config.json").is_file():
         return False
-    cfg = read_json("MODEL", path / "config.json")
+    cfg = read_json("model", path / "config.json")
     return "_class_name" in cfg or "_diffusers_version" in cfg
 
 

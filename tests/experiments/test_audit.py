@@ -154,7 +154,7 @@ def test_cli_bad_input_one_line_nothing_written(tmp_path, capsys):
     cases = [
         (("audit", tmp_path, "--train", tmp_path / "good.npy"), "MODEL"),
         (("audit", tmp_path / "nope", "--train", tmp_path / "good.npy"), "MODEL"),
-        (("audit", bare, "--train", tmp_path / "good.npy"), "scheduler"),
+        (("audit", bare, "--train", tmp_path / "good.npy"), "--scheduler"),
         (("audit", folder, "--train", tmp_path / "size.npy"), "--train"),
         (("audit", folder, "--train", tmp_path / "channels.npy"), "--train"),
         (("audit", folder, "--train", tmp_path / "empty.npy"), "--train"),

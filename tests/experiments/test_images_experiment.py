@@ -74,7 +74,7 @@ def test_n_larger_than_the_dataset_writes_nothing(folder, tmp_path, capsys):
         )
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 2 and "\n" not in err
-    assert "n_train: expected at most 16 (dataset of 24 images, 8 held out), got 23" in err
+    assert "--n-train: expected at most 16 (dataset of 24 images, 8 held out), got 23" in err
     assert not out.exists()
 
 

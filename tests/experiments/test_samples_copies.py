@@ -78,8 +78,8 @@ def test_population_samples_of_a_flat_preset_are_not_copies():
     [
         (["--sampler", "euler"], "sampler"),
         (["--steps", "0"], "steps"),
-        (["--n-samples", "0"], "n_samples"),
-        (["--sigma-min", "nan"], "sigma_min"),
+        (["--n-samples", "0"], "--n-samples"),
+        (["--sigma-min", "nan"], "--sigma-min"),
         (["--out", "OUT/s.txt"], "--out"),
         (["--model", "no-such-run"], "model"),
         (["--threshold", "1.5"], "threshold"),

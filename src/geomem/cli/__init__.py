@@ -20,7 +20,7 @@ from geomem.cli import spectrum as _spectrum
 from geomem.cli import sweep as _sweep
 from geomem.cli import theory as _theory
 from geomem.cli import train as _train
-from geomem.cli.errors import PREFIX, error_line, usage_line
+from geomem.cli.errors import PREFIX, command_flags, error_line, usage_line
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(PREFIX + usage_line(exc, argv if argv is not None else sys.argv[1:]), err=True)
         sys.exit(2)
     except USER_ERRORS as exc:
-        typer.echo(PREFIX + error_line(exc), err=True)
+        args = argv if argv is not None else sys.argv[1:]
+        typer.echo(PREFIX + error_line(exc, command_flags(app, args)), err=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

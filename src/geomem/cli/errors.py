@@ -78,9 +78,31 @@ def usage_line(exc: cx.UsageError, argv: list[str] | None = None) -> str:
     return f"arguments: expected a valid command line (see --help), got {_show(msg)}"
 
 
-def error_line(exc: BaseException) -> str:
-    """The one-line report of a boundary error (its message, newlines folded)."""
+def command_flags(app, argv: list[str]) -> dict[str, str]:
+    """{library parameter name: the flag or argument that sets it} for the command ``argv``
+    names: option ``noise_var`` -> ``--noise-var``, argument ``model`` -> ``MODEL``."""
+    import typer.main
+
+    cmd = typer.main.get_command(app)
+    for word in argv:
+        sub = getattr(cmd, "commands", {}).get(word)
+        if sub is None:
+            break
+        cmd = sub
+    out = {}
+    for param in getattr(cmd, "params", []):
+        longs = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+        out[param.name] = max(longs, key=len) if longs else param.name.upper()
+    return out
+
+
+def error_line(exc: BaseException, flags: dict[str, str] | None = None) -> str:
+    """The one-line report of a boundary error (its message, newlines folded); a library
+    parameter name at its head is shown as the command's flag (``flags``)."""
     text = " ".join(str(exc).split())
+    head, sep, rest = text.partition(": expected ")
+    if sep and flags and head in flags:
+        text = f"{flags[head]}: expected {rest}"
     if isinstance(exc, OSError) and ": expected " not in text:
         where = exc.filename or "file"
         why = exc.strerror or text

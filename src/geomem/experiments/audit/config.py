@@ -68,34 +68,32 @@ class AuditConfig:
 
     def __post_init__(self):
         for name in ("n_images", "dense_max_d", "probes", "lanczos_steps", "sampler_steps"):
-            _validate.positive_int(f"--{name.replace('_', '-')}", getattr(self, name))
+            _validate.positive_int(name, getattr(self, name))
         if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 0:
-            _validate.fail("--samples", "an integer >= 0", self.samples)
+            _validate.fail("samples", "an integer >= 0", self.samples)
         if self.probes < 2:
-            _validate.fail("--probes", "at least 2 (the error bar needs two)", self.probes)
+            _validate.fail("probes", "at least 2 (the error bar needs two)", self.probes)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            _validate.fail("--seed", "an integer >= 0", self.seed)
+            _validate.fail("seed", "an integer >= 0", self.seed)
         levels = self.step if self.step is not None else self.noise_var
-        name = "--step" if self.step is not None else "--noise-var"
+        name = "step" if self.step is not None else "noise_var"
         if not levels or any(not float(v) > 0 for v in levels):
             _validate.fail(name, "a non-empty list of positive numbers", levels)
         if self.route not in ROUTES:
-            _validate.fail("--route", f"one of {list(ROUTES)}", self.route)
+            _validate.fail("route", f"one of {list(ROUTES)}", self.route)
         if self.sampler is not None and self.sampler not in SAMPLERS:
-            _validate.fail("--sampler", f"one of {list(SAMPLERS)}", self.sampler)
+            _validate.fail("sampler", f"one of {list(SAMPLERS)}", self.sampler)
         if self.dtype not in DTYPES:
-            _validate.fail("--dtype", f"one of {list(DTYPES)}", self.dtype)
+            _validate.fail("dtype", f"one of {list(DTYPES)}", self.dtype)
         for name in ("threshold", "alpha"):
             if not 0 < getattr(self, name) < 1:
-                _validate.fail(f"--{name}", "a number in (0, 1)", getattr(self, name))
+                _validate.fail(name, "a number in (0, 1)", getattr(self, name))
         for name in ("copy_rate", "min_drop"):
             if not 0 <= getattr(self, name) <= 1:
-                _validate.fail(
-                    f"--{name.replace('_', '-')}", "a number in [0, 1]", getattr(self, name)
-                )
+                _validate.fail(name, "a number in [0, 1]", getattr(self, name))
         if not isinstance(self.flipd, bool):
-            _validate.fail("--flipd", "True or False", self.flipd, TypeError)
-        check_device("--device", self.device)
+            _validate.fail("flipd", "True or False", self.flipd, TypeError)
+        check_device("device", self.device)
 
     @property
     def levels(self) -> tuple[float, ...]:

@@ -27,10 +27,11 @@ def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
     sched = score.schedule
     if cfg.step is not None:
         if not isinstance(sched, DDPM):
-            _validate.fail("--step", "a DDPM model (use --noise-var)", type(sched).__name__)
+            got = type(sched).__name__
+            _validate.fail("step", "a DDPM model (give noise variances instead)", got)
         t = np.asarray(cfg.levels, dtype=np.float64)
         if t.max() > sched.n_steps - 1:
-            _validate.fail("--step", f"steps in (0, {sched.n_steps - 1}]", cfg.levels)
+            _validate.fail("step", f"steps in (0, {sched.n_steps - 1}]", cfg.levels)
         v = np.asarray(sched.noise_var(t), dtype=np.float64)
     else:
         v = np.asarray(cfg.levels, dtype=np.float64)
@@ -38,7 +39,7 @@ def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
             lo, hi = float(sched.noise_var(0.0)), float(sched.noise_var(sched.n_steps - 1.0))
             if v.min() < lo or v.max() > hi:
                 _validate.fail(
-                    "--noise-var", f"levels in the model's range [{lo:.3g}, {hi:.3g}]", cfg.levels
+                    "noise_var", f"levels in the model's range [{lo:.3g}, {hi:.3g}]", cfg.levels
                 )
         t = np.asarray([float(sched.t_of_noise_var(x)) for x in v])
     order = np.argsort(v)

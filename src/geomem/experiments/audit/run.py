@@ -48,8 +48,8 @@ def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     if model is None:
         model = load_model(cfg.model, scheduler=cfg.scheduler, device=cfg.device, dtype=dtype)
-    train = model_images(cfg.train, model, name="--train")
-    held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="--heldout")
+    train = model_images(cfg.train, model, name="train")
+    held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="heldout")
     times, v = measure.times_of(model.score, cfg)
     chosen = {"train": _choose(len(train), cfg, TRAIN)}
     if held is not None:
@@ -84,8 +84,8 @@ def run_audit(
     returns ``summary.json``'s content."""
     out = Path(out)
     if out.exists() and not out.is_dir():
-        _validate.fail("--out", "a folder path", f"{out} (a file)")
-    refuse_other("--out", out / "config.json", to_dict(cfg), key=None)
+        _validate.fail("out", "a folder path", f"{out} (a file)")
+    refuse_other("out", out / "config.json", to_dict(cfg), key=None)
     inputs = prepare(cfg, model)
     out.mkdir(parents=True, exist_ok=True)
     io.write_json(out / "config.json", to_dict(cfg))
