@@ -119,14 +119,6 @@ def _check_sweep_dir(out: Path) -> None:
         _validate.fail("--out", "a directory", f"{out} (a file)")
 
 
-def _fits(d: int, **rows: int) -> None:
-    # each count of d-vectors (held with a few working copies) must fit in memory
-    from geomem.boundary import sizes
-
-    for name, n in rows.items():
-        sizes.check_fits(name, sizes.matrix_bytes(n, d, 4), n)
-
-
 @app.command("copies")
 def copies(
     out: Path = typer.Option(Path("runs/copies"), "--out", help="Sweep directory."),
@@ -149,8 +141,12 @@ def copies(
 ):
     """Samples of exact, population and trained scores per N, tested for copies per block."""
     from geomem.boundary import check_device
-    from geomem.data import preset as data_preset
-    from geomem.experiments.copies import CopiesConfig, CopiesSweepConfig, run_copies_sweep
+    from geomem.experiments.copies import (
+        CopiesConfig,
+        CopiesSweepConfig,
+        check_copies_sweep,
+        run_copies_sweep,
+    )
     from geomem.sampling import SamplerConfig
 
     if steps is not None and steps <= 0:
@@ -173,10 +169,7 @@ def copies(
     sweep = CopiesSweepConfig(int_list("--n-train", n_train), base)
     _check_sweep_dir(out)
     check_device("--device", device)
-    d = data_preset(preset).d
-    _fits(d, n_train=max(sweep.n_train), n_samples=n_samples)
-    if "population" in base.models:
-        _fits(d, population_n=population_n)
+    check_copies_sweep(sweep)
     exit_if_dry_run(dry_run, sweep)
     results = run_copies_sweep(sweep, out, progress=True)
     typer.echo(
@@ -208,10 +201,7 @@ def training_time(
 ):
     """One ensemble over N read at log-spaced checkpoints: kept dimension vs training time."""
     from geomem.boundary import check_device
-    from geomem.data import preset as data_preset
-    from geomem.experiments.training_time.study import TrainingTimeConfig, run_study
-    from geomem.train.ensemble import member_dir
-    from geomem.train.loop import check_inputs
+    from geomem.experiments.training_time.study import TrainingTimeConfig, check_study, run_study
 
     cfg = TrainingTimeConfig(
         n_train=int_list("--n-train", n_train),
@@ -232,10 +222,7 @@ def training_time(
     )
     _check_sweep_dir(out)
     check_device("--device", device)
-    _fits(data_preset(preset).d, population_n=population_n)
-    root, name = (Path(runs_dir), "--runs-dir") if runs_dir else (out / "runs", "--out")
-    for t in cfg.members():  # the ensemble's run directories, before the study writes
-        check_inputs(t, member_dir(root, t), name=name)
+    check_study(cfg, out)
     exit_if_dry_run(dry_run, cfg)
     m = run_study(cfg, out, progress=True)
     fits = ", ".join(

@@ -18,6 +18,7 @@ import torch
 
 import geomem
 from geomem import _validate, io, seeds
+from geomem.boundary import sizes
 from geomem.data import preset as data_preset
 from geomem.data import query_points
 from geomem.memorization import copy_table
@@ -193,6 +194,17 @@ class CopiesSweepConfig:
 
     def runs(self) -> list[CopiesConfig]:
         return [replace(self.base, n_train=n) for n in self.n_train]
+
+
+def check_copies_sweep(sweep) -> None:
+    """The sweep's pre-flight check, before anything is written: the largest training set, the
+    samples and the population sample fit in memory at the preset's own d."""
+    d = data_preset(sweep.base.preset).d
+    rows = {"n_train": max(sweep.n_train), "n_samples": sweep.base.n_samples}
+    if "population" in sweep.base.models:
+        rows["population_n"] = sweep.base.population_n
+    for name, n in rows.items():
+        sizes.check_fits(name, sizes.matrix_bytes(n, d, 4), n)
 
 
 def run_copies_sweep(sweep: CopiesSweepConfig, out: str | Path, *, progress=False) -> list[dict]:

@@ -23,6 +23,7 @@ import numpy as np
 
 import geomem
 from geomem import _validate, io, seeds
+from geomem.boundary import sizes
 from geomem.checkpoints.snapshots import list_checkpoints, log_grid
 from geomem.data import preset as data_preset
 from geomem.data import query_points
@@ -181,6 +182,19 @@ TRAINING_TIME = Experiment(
     run_training_time,
     "kept dimension per block against training time, one ensemble over N; tau per block",
 )
+
+
+def check_study(cfg: TrainingTimeConfig, out: str | Path) -> None:
+    """The study's pre-flight check, before anything is written: the population sample fits in
+    memory at the preset's d, and each ensemble member's run directory (under ``runs_dir`` or
+    ``out/runs``) is new or holds this same training."""
+    from geomem.train.loop import check_inputs
+
+    d = data_preset(cfg.preset).d
+    sizes.check_fits("population_n", sizes.matrix_bytes(cfg.population_n, d, 4), cfg.population_n)
+    root, name = (Path(cfg.runs_dir), "runs_dir") if cfg.runs_dir else (Path(out) / "runs", "out")
+    for t in cfg.members():
+        check_inputs(t, member_dir(root, t), name=name)
 
 
 def run_study(cfg: TrainingTimeConfig, out: str | Path, *, progress: bool = False) -> dict:
