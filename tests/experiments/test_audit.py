@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from geomem.cli import main
-from geomem.experiments.audit import measure
+from geomem.experiments.audit import measure, sanity
 from geomem.experiments.audit.config import AuditConfig
 from geomem.experiments.audit.run import run_audit
 from geomem.experiments.audit.verdict import decide, level_tests
@@ -198,3 +198,37 @@ def test_memorizing_fixture_is_judged_copying(tmp_path, capsys):
     assert low["mean_train"] < low["mean_heldout"]  # lost dimensions at its training images
     cli(capsys, *args, "--out", tmp_path / "b")
     assert json.loads((tmp_path / "b" / "summary.json").read_text()) == s
+
+
+def test_an_untrained_unet_is_not_a_model_of_the_data(tmp_path):
+    """A random-init diffusers pipeline keeps every dimension, so the dimension test alone would
+    call it "generalizing"; the sanity stage says what it is, with its numbers."""
+    folder, _, _ = save_pipeline(tmp_path)
+    rng = np.random.default_rng(0)
+    digits = np.clip(rng.standard_normal((24, 1, 8, 8)) * 0.3, -1, 1).astype(np.float32)
+    np.save(tmp_path / "train.npy", digits[:12])
+    np.save(tmp_path / "held.npy", digits[12:])
+    cfg = AuditConfig(
+        str(folder),
+        str(tmp_path / "train.npy"),
+        str(tmp_path / "held.npy"),
+        n_images=6,
+        samples=8,
+        sampler_steps=10,
+    )
+    s = run_audit(cfg, tmp_path / "r")
+    assert s["verdict"] == "not a model of this data" != "generalizing"
+    assert not s["sanity"]["ok"] and s["sanity"]["reasons"]
+    assert s["sanity"]["denoising"]["best_ratio"] >= 1.0  # no better than a trivial denoiser
+
+
+def test_power_check_at_k_4_refuses_to_call_it_generalizing(tmp_path):
+    # 4 vs 4 images over 3 levels: the smallest reachable Bonferroni p is 3 / C(8, 4) = 3/70
+    assert sanity.smallest_p(4, 4, 3) == pytest.approx(3 / math.comb(8, 4))
+    pw = sanity.power(4, 4, 3, alpha=0.01)
+    assert not pw["can_detect"] and pw["n_images_needed"] == 6  # 3/252 > 0.01 > 3/924
+    model, train, held = gaussian(tmp_path)
+    cfg = AuditConfig("gaussian", str(train), str(held), n_images=4, samples=8, sampler_steps=8)
+    s = run_audit(cfg, tmp_path / "a", model=model)
+    assert s["verdict"] == "undecided" and "cannot be detected" in s["reason"]
+    assert s["power"] == pw and s["sanity"]["ok"]  # a good model, a test without power

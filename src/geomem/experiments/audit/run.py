@@ -20,7 +20,7 @@ import torch
 
 from geomem import _validate, io
 from geomem.boundary.files import refuse_other
-from geomem.experiments.audit import measure
+from geomem.experiments.audit import measure, sanity
 from geomem.experiments.audit.config import AuditConfig
 from geomem.experiments.audit.verdict import decide, level_tests, mean_sd
 from geomem.loading import Model, load_model, model_images
@@ -102,7 +102,13 @@ def run_audit(
     if cfg.samples:
         S, table = measure.samples_and_copies(m, inputs.train, cfg, progress=progress)
     clock["samples_s"] = time.perf_counter() - t0
-    summary = _summary(cfg, inputs, dims, table)
+    t0 = time.perf_counter()
+    x0 = inputs.train[inputs.chosen["train"]].astype(np.float64)
+    den = sanity.denoising(m.score, x0, inputs.times, inputs.train, cfg.seed)
+    health = {"denoising": den, "samples": sanity.sample_range(S, inputs.train)}
+    health |= sanity.check(dims, m.d, den, health["samples"])
+    clock["sanity_s"] = time.perf_counter() - t0
+    summary = _summary(cfg, inputs, dims, table, health)
     _write_files(out, inputs, dims, S, table)
     io.write_json(out / "summary.json", summary)
     io.write_json(out / "timing.json", {k: round(v, 3) for k, v in clock.items()})
@@ -112,13 +118,23 @@ def run_audit(
     return summary
 
 
-def _summary(cfg: AuditConfig, inputs: AuditInputs, dims: dict, table) -> dict:
+def _summary(cfg: AuditConfig, inputs: AuditInputs, dims: dict, table, health: dict) -> dict:
     v = inputs.noise_var
     held = dims["heldout"]["dimension"] if "heldout" in dims else None
     tests = level_tests(dims["train"]["dimension"], held, v)
     rate = None if table is None else table.summary["criteria"]["ratio"]["fraction"]
+    power = None
+    if held is not None:
+        n_train, n_held = len(inputs.chosen["train"]), len(inputs.chosen["heldout"])
+        power = sanity.power(n_train, n_held, len(v), cfg.alpha)
     verdict = decide(
-        rate, tests, copy_threshold=cfg.copy_rate, alpha=cfg.alpha, min_drop=cfg.min_drop
+        rate,
+        tests,
+        copy_threshold=cfg.copy_rate,
+        alpha=cfg.alpha,
+        min_drop=cfg.min_drop,
+        sanity=health,
+        power=power,
     )
     for i, (row, t) in enumerate(zip(tests, inputs.times, strict=True)):
         row["noise_var"], row["t"] = row.pop("level"), float(t)
@@ -142,6 +158,8 @@ def _summary(cfg: AuditConfig, inputs: AuditInputs, dims: dict, table) -> dict:
         "route": measure.route_of(cfg, m.d),
         "levels": tests,
         "flipd": _flipd(dims, float(v[0])) if cfg.flipd else None,
+        "sanity": health,
+        "power": power,
         "copies": None if table is None else {"copy_rate": rate, **table.summary},
         "thresholds": {
             "ratio_test": cfg.threshold,

@@ -17,7 +17,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-VERDICTS = ("generalizing", "geometric memorization", "copying", "undecided")
+VERDICTS = (
+    "generalizing",
+    "geometric memorization",
+    "copying",
+    "undecided",
+    "not a model of this data",
+)
 
 
 def level_tests(train: np.ndarray, heldout: np.ndarray | None, levels) -> list[dict]:
@@ -52,9 +58,16 @@ def decide(
     copy_threshold: float,
     alpha: float,
     min_drop: float,
+    sanity: dict | None = None,
+    power: dict | None = None,
 ) -> dict:
-    """The verdict and the sentence saying which numbers it rests on."""
+    """The verdict and the sentence saying which numbers it rests on. ``sanity`` (from
+    ``audit.sanity.check``) failing gives "not a model of this data" before anything else;
+    ``power`` (``audit.sanity.power``) unable to detect gives "undecided", never
+    "generalizing"."""
     rate = "no samples drawn" if copy_rate is None else f"copy rate {copy_rate:.1%}"
+    if sanity is not None and not sanity["ok"]:
+        return {"verdict": "not a model of this data", "reason": "; ".join(sanity["reasons"])}
     if copy_rate is not None and copy_rate >= copy_threshold:
         low = min(tests, key=lambda r: r["level"])
         return {
@@ -74,6 +87,15 @@ def decide(
             f"held out (drop {r['drop']:.0%}, Bonferroni p = {r['p_bonferroni']:.2g} < {alpha:g})",
         }
     best = min(tests, key=lambda r: r["p_bonferroni"])
+    if power is not None and not power["can_detect"]:
+        need = power["n_images_needed"]
+        return {
+            "verdict": "undecided",
+            "reason": f"{rate} < {copy_threshold:.1%}; with these image counts and "
+            f"{len(tests)} levels the smallest reachable Bonferroni p is "
+            f"{power['smallest_p']:.3g} >= alpha = {alpha:g}: geometric memorization cannot "
+            f"be detected (needs n_images >= {need})",
+        }
     return {
         "verdict": "generalizing",
         "reason": f"{rate} < {copy_threshold:.1%}; no level with a significant drop of at least "
