@@ -78,6 +78,7 @@ class DiffusersScore(CallableScore):
             self.unet.to(dtype=dtype)
         self.unet.requires_grad_(False)
         self.source: str | None = None  # the folder it was loaded from, if any
+        self.scheduler_config: dict | None = None  # its scheduler_config.json, if loaded
         super().__init__(
             self._predict_images,
             schedule,
@@ -118,4 +119,5 @@ class DiffusersScore(CallableScore):
             unet, spec.schedule, parameterization=spec.parameterization, dtype=dtype, device=device
         )
         score.source = str(path)
+        score.scheduler_config = spec.scheduler_config
         return score

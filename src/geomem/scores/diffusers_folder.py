@@ -28,6 +28,7 @@ class FolderSpec:
     parameterization: str  # eps | x0 | v
     image_shape: tuple[int, int, int]  # (C, H, W)
     out_channels: int  # C, or 2 C for learned variances (the first C are used)
+    scheduler_config: dict | None = None  # the scheduler_config.json as read
 
 
 def read_json(path: Path, what: str) -> dict:
@@ -155,6 +156,7 @@ def read_folder(path, scheduler=None) -> FolderSpec:
     """Everything ``DiffusersScore`` needs from a folder, from JSON alone."""
     unet_dir, sched_file = locate(path, scheduler)
     shape, out = unet_shape(read_json(unet_dir / "config.json", "unet config.json"))
-    schedule, param = schedule_of(read_json(sched_file, "scheduler_config.json"))
+    sched_cfg = read_json(sched_file, "scheduler_config.json")
+    schedule, param = schedule_of(sched_cfg)
     check_safe_weights(unet_dir)
-    return FolderSpec(unet_dir, schedule, param, shape, out)
+    return FolderSpec(unet_dir, schedule, param, shape, out, sched_cfg)

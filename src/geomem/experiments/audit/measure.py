@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from geomem import _validate, seeds
 from geomem.memorization import copy_table
 from geomem.sampling import SamplerConfig, sample, score_evaluations
+from geomem.sampling.pipeline import SchedulerSemantics, sample_pipeline
 from geomem.schedules import DDPM
 from geomem.scores.base import Score
 from geomem.spectra.dimension import threshold_dimension
@@ -109,11 +110,29 @@ def sampler_config(cfg, model) -> SamplerConfig:
     )
 
 
+def pipeline_semantics(cfg, model):
+    """The pipeline's own sampler (its scheduler config's clipping and spacing) for a diffusers
+    model sampled with DDIM (the default) or DDPM; None for other models or samplers."""
+    sched_cfg = getattr(model.score, "scheduler_config", None)
+    name = cfg.sampler or model.default_sampler
+    if sched_cfg is None or name not in ("ddim", "ddpm"):
+        return None
+    return SchedulerSemantics.from_config(sched_cfg, name)
+
+
 def samples_and_copies(model, train: np.ndarray, cfg, *, progress=False):
-    """(S, d) samples in data coordinates and their ``CopyTable`` against all of ``train``."""
+    """(S, d) samples in data coordinates and their ``CopyTable`` against all of ``train``: a
+    diffusers model's samples are drawn as its own pipeline draws them (``pipeline_semantics``)."""
     scfg = sampler_config(cfg, model)
     gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
-    S = sample(model.score, cfg.samples, scfg, generator=gen, progress=progress)
+    sem = pipeline_semantics(cfg, model)
+    if sem is not None:
+        S = sample_pipeline(
+            model.score, sem, cfg.samples, cfg.sampler_steps, generator=gen,
+            batch_size=scfg.batch_size, dtype=getattr(torch, cfg.dtype),
+        )  # fmt: skip
+    else:
+        S = sample(model.score, cfg.samples, scfg, generator=gen, progress=progress)
     S = S.detach().to("cpu", torch.float64).numpy()
     if len(train) < 2:  # no second neighbour: no ratio test
         return S, None
