@@ -160,3 +160,11 @@ def test_bad_folders(tmp_path):
     cfg_file.unlink()
     with pytest.raises(ValueError, match="scheduler: expected a scheduler_config.json"):
         DiffusersScore.from_pretrained(folder)
+
+
+def test_bare_unet_finds_the_scheduler_config_beside_it(tmp_path):
+    unet = tiny_unet()
+    unet.save_pretrained(tmp_path / "unet")
+    diffusers.DDPMScheduler(num_train_timesteps=100).save_pretrained(tmp_path / "unet")
+    found = DiffusersScore.from_pretrained(tmp_path / "unet")
+    assert found.schedule.n_steps == 100 and found.scheduler_config["num_train_timesteps"] == 100

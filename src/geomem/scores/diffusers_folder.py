@@ -59,6 +59,10 @@ def locate(path, scheduler) -> tuple[Path, Path]:
         unet_dir = path / "unet"
         sched = Path(scheduler) if scheduler is not None else path / "scheduler"
     elif (path / "config.json").is_file():
+        beside = [p / "scheduler_config.json" for p in (path, path / "scheduler")]
+        found = next((f for f in beside if f.is_file()), None)
+        if scheduler is None and found is not None:
+            scheduler = found  # a bare U-Net with its scheduler_config.json beside it
         if scheduler is None:
             _validate.fail(
                 "scheduler",
