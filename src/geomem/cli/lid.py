@@ -35,7 +35,8 @@ def lid(
 ):
     """One row per (point, noise level): every rule's dimension, FLIPD, the spectrum's summary."""
     from geomem import _validate
-    from geomem.boundary import refuse_other
+    from geomem.boundary import check_device, refuse_other
+    from geomem.spectra.measure import ROUTES
 
     if out.suffix != ".csv":
         _validate.fail("--out", "a path ending in .csv", str(out))
@@ -46,6 +47,9 @@ def lid(
         _validate.fail("--threshold", "a number in (0, 1)", threshold)
     if dtype not in ("float32", "float64"):
         _validate.fail("--dtype", "float32 or float64", dtype)
+    if route not in ROUTES:
+        _validate.fail("--route", f"one of {list(ROUTES)}", route)
+    device = check_device("--device", device)
     cfg = {
         "model": model, "data": data, "points": points, "noise_var": list(levels),
         "multiscale": multiscale, "schedule": schedule, "scheduler": scheduler,
@@ -79,11 +83,11 @@ def _score_and_points(model, data, points, schedule, scheduler, device, dtype):
         X = read_array("--data", data)
         Q = read_array("--points", points, d=X.shape[1])
         return score_source("exact", X, sched, device=device), Q
-    if data is not None:
-        _validate.fail("--data", "no --data with a trained model (its score is its own)", data)
     from geomem.loading import load_model, model_images
 
     m = load_model(model, scheduler=scheduler, device=device, dtype=getattr(torch, dtype))
+    if data is not None:
+        _validate.fail("--data", "no --data with a trained model (its score is its own)", data)
     if m.image_shape is not None:
         return m.score, model_images(points, m, name="--points").astype("float64")
     return m.score, read_array("--points", points, d=m.d)
