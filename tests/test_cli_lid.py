@@ -86,3 +86,24 @@ def test_lid_exact_needs_data(files, capsys):
     assert code == 2 and err.startswith("geomem: error: --data: expected a training set")
     code, _, err = run(capsys, *args[:-1], files / "o.txt")
     assert code == 2 and "--out: expected a path ending in .csv" in err
+
+
+@pytest.mark.slow
+def test_lid_of_a_diffusers_folder(tmp_path, capsys):
+    """--model DIFFUSERS_DIR (the audit's tiny fixture): images as points, autodiff route."""
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "audit"
+    np.save(tmp_path / "q.npy", np.load(fixture / "train.npy")[:2])
+    out = tmp_path / "d.csv"
+    code, _, _ = run(
+        capsys, "lid", "--model", fixture / "tiny-memorizer", "--points", tmp_path / "q.npy",
+        "--noise-var", "0.01", "--out", out, "--no-flipd",
+    )  # fmt: skip
+    frame = pd.read_csv(out)
+    assert code == 0 and len(frame) == 2 and (frame["route"] == "autodiff").all()
+    code, _, err = run(
+        capsys, "lid", "--model", fixture / "tiny-memorizer", "--data", tmp_path / "q.npy",
+        "--points", tmp_path / "q.npy", "--noise-var", "0.01", "--out", tmp_path / "e.csv",
+    )  # fmt: skip
+    assert code == 2 and "--data: expected no --data with a trained model" in err
