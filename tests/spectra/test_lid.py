@@ -82,3 +82,12 @@ def test_plateau_and_knee_rules():
     assert plateau(np.array([3, 3, 1, 1]), v[:4])["plateau_v_lo"] == v[0]  # tie: finest scale
     assert knee(np.array([10.0, 9.9, 9.8, 9.7, 2.0, 1.0, 0.5]), v) == 3
     assert knee(np.ones(7), v) is None and knee(np.array([1.0, 2.0]), v[:2]) is None
+
+
+def test_slq_route_gives_the_threshold_estimate_only():
+    X, Q = gaussian_4_in_16(300, 4), gaussian_4_in_16(2, 5)
+    frame = geomem.lid(
+        EmpiricalScore(X, VE()), Q, 0.3, route="slq", with_flipd=False, rng=np.random.default_rng(0)
+    )
+    assert (frame["route"] == "slq").all() and frame["threshold"].between(0, 16).all()
+    assert frame[["gap", "spike", "r_min", "ambiguous"]].isna().all().all()

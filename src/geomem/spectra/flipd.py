@@ -17,8 +17,8 @@ over x ~ p_t, where E[tr J + |s|^2] = 0), which is why FLIPD is read at clean po
 The trace is exact for d <= ``exact_max_d`` unless ``n_probes`` is given: the score's own
 closed-form Jacobian when it has one (``HasJacobian``: EmpiricalScore, GaussianScore; one
 batched call, 12x faster than autodiff for 32 points of an exact score of 10^4 points in
-d = 30 on one thread), else an autodiff Jacobian (d reverse passes); beyond, Hutchinson's estimator E[z^T J z] with Rademacher z (one
-VJP per probe), with a standard error over probes.
+d = 30 on one thread), else an autodiff Jacobian (d reverse passes); beyond, Hutchinson's
+estimator E[z^T J z] with Rademacher z (one VJP per probe), with a standard error over probes.
 
 The noise level is given either as the schedule's time ``t`` or as the schedule-free noise
 variance ``noise_var`` = v (then t = schedule.t_of_noise_var(v)).

@@ -65,7 +65,8 @@ def lid(
         VE-equivalent noise variances v = sigma_t^2 / alpha_t^2.
     route : str
         Jacobian route (``geomem.spectra.measure.choose_route``); on the SLQ route only the
-        threshold rule is measured and the other columns are NaN.
+        threshold rule is measured (a float estimate) and the spectrum's columns, gap, spike
+        and ambiguous are NaN.
     threshold : float
         The threshold rule's level: tangent if r < threshold.
     with_flipd : bool
@@ -123,17 +124,17 @@ def lid(
         ).astype(np.float64)
     frame = pd.DataFrame({k: np.asarray(c).reshape(-1) for k, c in cols.items()})
     for name in ("threshold", "gap", "spike", "n_below_half", "ambiguous_count"):
-        if not frame[name].isna().any():
-            frame[name] = frame[name].astype(np.int64)
+        col = frame[name].to_numpy(dtype=np.float64)
+        if np.all(np.isfinite(col)) and np.all(col == np.round(col)):  # SLQ: float estimates
+            frame[name] = col.astype(np.int64)
     return _with_multiscale(frame, pd) if multiscale else frame
 
 
 def _spectrum_columns(spectra, noise_var, shape, low: float, high: float) -> dict:
     if spectra is None:
         nan = np.full(shape, np.nan)
-        return {
-            k: nan for k in ("r_min", "r_median", "r_max", "n_below_half", "ambiguous_count")
-        } | {"ambiguous": np.zeros(shape, dtype=bool)}
+        keys = ("r_min", "r_median", "r_max", "n_below_half", "ambiguous_count", "ambiguous")
+        return dict.fromkeys(keys, nan)
     counts = np.stack(
         [
             ambiguous_directions(Spectrum(r, float(v), "measure"), low, high)
