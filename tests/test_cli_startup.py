@@ -24,6 +24,7 @@ COMMANDS = [
     ["sample"],
     ["copies"],
     ["audit"],
+    ["lid"],
 ]
 PROBE = """
 import json, sys

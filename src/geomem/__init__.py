@@ -21,8 +21,9 @@ Groups: schedules (``VE``, ``VP``, ``DDPM``, ``EDM``, ``get_schedule``); data (`
 ``NetworkScore``, ``CallableScore``, ``DiffusersScore``, ``population_score``,
 ``score_source``, ``load_model``, ``model_images``); spectra (``jacobian_spectrum``,
 ``measure``, ``Measurement``, ``Spectrum``, the rules ``threshold_dimension``,
-``gap_dimension``, ``spike_dimension``, ``subspace_dimension``, ``dimension``, ``flipd``,
-``slq_dimension``); sampling (``sample``, ``SamplerConfig``); copies (``copy_table``); theory
+``gap_dimension``, ``spike_dimension``, ``subspace_dimension``, ``dimension``,
+``ambiguous_directions``, ``is_ambiguous``, ``flipd``, ``slq_dimension``, ``lid``: a per-point,
+per-noise-level table); sampling (``sample``, ``SamplerConfig``); copies (``copy_table``); theory
 (``population_spectrum``, ``kept_dimension``, ``critical_noise_var``, ``critical_n``,
 ``rem_singular_values``, ``predicted_spectra``, ``theory_curves``, ``collapse_time``,
 ``speciation_time``).
@@ -45,9 +46,11 @@ _WHERE = {
     "geomem.loading": ("Model", "load_model", "model_images"),
     "geomem.spectra": (
         "Spectrum",
+        "ambiguous_directions",
         "dimension",
         "flipd",
         "gap_dimension",
+        "is_ambiguous",
         "jacobian_spectrum",
         "slq_dimension",
         "spike_dimension",
@@ -55,6 +58,7 @@ _WHERE = {
         "threshold_dimension",
     ),
     "geomem.spectra.measure": ("Measurement", "choose_route", "measure"),
+    "geomem.spectra.lid": ("lid",),
     "geomem.sampling": ("SamplerConfig", "sample"),
     "geomem.memorization": ("copy_table",),
     "geomem.theory": (

@@ -19,6 +19,7 @@ SAMPLER = 5  # reverse-time sampler noise (torch generator); images: Jacobian pr
 LEVEL_PROBES = 7  # audit: probes of the dimension at image group g, noise level i
 FLIPD_PROBES = 8  # audit: FLIPD's Hutchinson probes at image group g
 DENOISE = 9  # audit: the noise of the model-sanity denoising check
+LID_PROBES = 10  # geomem lid: SLQ and Hutchinson probes
 
 
 def rng(seed: int, stream: int, *words: int) -> np.random.Generator:

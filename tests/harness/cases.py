@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.harness import cases_audit, cases_sampling
+from tests.harness import cases_audit, cases_lid, cases_sampling
 
 CLASSES = ("usage", "values", "sizes", "devices", "grids", "files", "configs")
 
@@ -122,6 +122,7 @@ BASE: dict[str, tuple[str, ...]] = {
 }
 BASE.update(cases_sampling.BASE)  # sample, copies, experiment copies/training-time
 BASE.update(cases_audit.BASE)
+BASE.update(cases_lid.BASE)
 
 CASES: list[Case] = []
 
@@ -518,6 +519,7 @@ for store in ("store_bad_meta", "store_old", "store_no_meta"):
 
 cases_sampling.rows(add)  # with the ensemble options of train
 cases_audit.rows(add)
+cases_lid.rows(add)
 
 
 def argv(case: Case, inputs: str, out: str) -> list[str]:

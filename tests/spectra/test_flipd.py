@@ -73,3 +73,42 @@ def test_bad_arguments():
         flipd(score, np.zeros((1, 8)), 0.5, n_probes=8)
     with pytest.raises(ValueError, match="n_probes: expected an integer >= 2"):
         flipd(score, np.zeros((1, 8)), 0.5, n_probes=1, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("schedule", [VE(), DDPM()], ids=lambda s: s.name)
+def test_closed_form_trace_equals_autodiff_on_exact_scores(schedule):
+    """The score's own Jacobian (HasJacobian) gives the same FLIPD as autodiff, to 1e-10."""
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((50, 6)) * np.r_[1.0, 1.0, 0.3, 0.01, 0.01, 0.01]
+    x0 = X[:5] + 0.1 * rng.standard_normal((5, 6))
+    basis = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    scores = [
+        EmpiricalScore(X, schedule),
+        GaussianScore(basis, np.r_[1.0, 0.5, 0.1, 0, 0, 0], schedule),
+    ]
+    for score in scores:
+        for v in (0.5, 0.05, 0.005):
+            auto = flipd(score, x0, noise_var=v, trace="autodiff")
+            closed = flipd(score, x0, noise_var=v)
+            assert closed.route == "closed-form" and auto.route == "autodiff"
+            assert closed.method == auto.method == "exact"
+            np.testing.assert_allclose(closed.trace_term, auto.trace_term, rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(closed.lid, auto.lid, rtol=1e-10, atol=1e-10)
+
+
+def test_noise_var_entry_equals_the_time_entry():
+    X = preset("paper").sample(200, np.random.default_rng(7))
+    for schedule in (VE(), DDPM()):
+        emp = EmpiricalScore(X, schedule)
+        by_t = flipd(emp, X[:3], float(schedule.t_of_noise_var(0.02)))
+        by_v = flipd(emp, X[:3], noise_var=0.02)
+        np.testing.assert_allclose(by_v.lid, by_t.lid, rtol=1e-12)
+        assert by_v.noise_var == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="t: expected exactly one of t and noise_var"):
+        flipd(emp, X[:1], 0.5, noise_var=0.02)
+    with pytest.raises(ValueError, match="t: expected exactly one"):
+        flipd(emp, X[:1])
+    with pytest.raises(ValueError, match="noise_var: expected a finite number > 0"):
+        flipd(emp, X[:1], noise_var=-1.0)
+    with pytest.raises(ValueError, match="trace: expected one of"):
+        flipd(emp, X[:1], noise_var=0.1, trace="lanczos")

@@ -14,6 +14,7 @@ from geomem.cli import audit as _audit
 from geomem.cli import copies as _copies
 from geomem.cli import demo as _demo
 from geomem.cli import experiment as _experiment
+from geomem.cli import lid as _lid
 from geomem.cli import phase as _phase
 from geomem.cli import sample as _sample
 from geomem.cli import spectrum as _spectrum
@@ -39,6 +40,7 @@ app.command("report")(_sweep.report)
 app.command("sample")(_sample.sample)
 app.command("copies")(_copies.copies)
 app.command("audit")(_audit.audit)
+app.command("lid")(_lid.lid)
 
 USER_ERRORS = (ValueError, TypeError, OSError, MemoryError)
 

@@ -2,8 +2,10 @@
 
 from geomem.spectra.dimension import (
     RULES,
+    ambiguous_directions,
     dimension,
     gap_dimension,
+    is_ambiguous,
     spike_dimension,
     subspace_dimension,
     threshold_dimension,
@@ -18,10 +20,12 @@ __all__ = [
     "FLIPDEstimate",
     "SLQEstimate",
     "Spectrum",
+    "ambiguous_directions",
     "autodiff_jacobian",
     "dimension",
     "flipd",
     "gap_dimension",
+    "is_ambiguous",
     "jacobian_spectrum",
     "slq_dimension",
     "spectrum_of_matrix",
