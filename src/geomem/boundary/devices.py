@@ -6,20 +6,20 @@ import re
 
 from geomem import _validate
 
-FORM = re.compile(r"^(cpu|cuda|cuda:\d+|mps)$")
+FORM = re.compile(r"^(cpu|cpu:0|cuda|cuda:\d+|mps)$")
 
 
 def check_form(name: str, device: object) -> str:
     """Return ``device`` if it is spelled like a torch device geomem uses (cpu, cuda[:K], mps)."""
     if not isinstance(device, str) or not FORM.match(device):
-        _validate.fail(name, "'cpu', 'cuda', 'cuda:K' or 'mps'", device)
+        _validate.fail(name, "'cpu' (or 'cpu:0'), 'cuda', 'cuda:K' or 'mps'", device)
     return device
 
 
 def check_device(name: str, device: object) -> str:
     """Return ``device`` if torch can use it here; else one line saying what is missing."""
     device = check_form(name, device)
-    if device == "cpu":
+    if device in ("cpu", "cpu:0"):
         return device
     import torch
 

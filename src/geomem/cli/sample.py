@@ -75,5 +75,10 @@ def sample(
     io.write_json(meta, summary)
     typer.echo(
         f"wrote {out} and {meta.name} ({summary['score_evaluations_per_sample']} score "
-        f"evaluations per sample); " + summary_line(summary["copies"])
+        f"evaluations per sample); "
+        + (
+            summary_line(summary["copies"])
+            if summary["copies"] is not None
+            else "one training point: no copy test (the ratio test needs two)"
+        )
     )

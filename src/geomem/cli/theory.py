@@ -88,7 +88,7 @@ def collapse_time(
         _n_train("--n-train", n_train)
         _validate.positive_int("--d", d)
     if eigvals is not None:
-        lam = np.asarray(float_list("--eigvals", eigvals, positive=True))
+        lam = np.asarray(float_list("--eigvals", eigvals))  # zeros allowed: manifold data
         source = "given"
     else:
         s, m, _ = predict.manifold_blocks(preset)

@@ -92,15 +92,17 @@ def run_samples(cfg: SampleConfig, *, progress: bool = False) -> tuple[np.ndarra
         _validate.fail("model", "a score whose samples stay finite", f"{cfg.model} (NaN/inf)")
     bases = manifold.block_bases() if manifold is not None else None
     names = manifold.block_labels() if manifold is not None else None
-    table = copy_table(
-        S, X, bases=bases, block_names=names, threshold=cfg.threshold, chunk_size=cfg.chunk_size
-    )
+    table = None  # one training point has no second neighbour: no ratio test
+    if len(X) >= 2:
+        table = copy_table(
+            S, X, bases=bases, block_names=names, threshold=cfg.threshold, chunk_size=cfg.chunk_size
+        )
     summary = {
         "config": asdict(cfg),
         "N": int(X.shape[0]),
         "d": int(X.shape[1]),
         "schedule": getattr(score.schedule, "name", type(score.schedule).__name__),
         "score_evaluations_per_sample": score_evaluations(cfg.sampler),
-        "copies": table.to_json(),
+        "copies": None if table is None else table.to_json(),
     }
-    return S, summary, table.arrays
+    return S, summary, {} if table is None else table.arrays

@@ -91,7 +91,8 @@ def label_samples(d1_train, d1_other_sample, delta_m: float, delta_s: float) -> 
     ds = _vector("d1_other_sample", d1_other_sample, allow_inf=True)
     if ds.shape != d1.shape:
         _validate.fail("d1_other_sample", f"shape {d1.shape} like d1_train", f"shape {ds.shape}")
-    delta_m = _validate.positive("delta_m", delta_m)
+    if isinstance(delta_m, bool) or not np.isfinite(delta_m) or delta_m < 0:
+        _validate.fail("delta_m", "a finite number >= 0 (0: exact duplicates only)", delta_m)
     delta_s = _validate.positive("delta_s", delta_s)
     memorized = d1 <= delta_m
     spurious = ~memorized & (ds <= delta_s)

@@ -135,7 +135,8 @@ def _check_params(threshold, n, alpha, c_threshold, delta_m, delta_s):
     if (delta_m is None) != (delta_s is None):
         _validate.fail("delta_m/delta_s", "both or neither", (delta_m, delta_s))
     if delta_m is not None:
-        _validate.positive("delta_m", delta_m)
+        if isinstance(delta_m, bool) or not np.isfinite(delta_m) or delta_m < 0:
+            _validate.fail("delta_m", "a finite number >= 0 (0: exact duplicates only)", delta_m)
         _validate.positive("delta_s", delta_s)
 
 

@@ -89,7 +89,7 @@ def load_config(cls: type, path: str | Path) -> Any:
 def read_table(path: str | Path) -> dict:
     """Parse a TOML or JSON file into a dict; a malformed file fails with one line."""
     path = Path(path)
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is legitimate UTF-8
     try:
         return tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:

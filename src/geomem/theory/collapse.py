@@ -21,6 +21,8 @@ from scipy.optimize import brentq
 
 from geomem import _validate
 
+MAX_EIGVAL = 1e100  # covariance eigenvalues beyond this overflow the noise-variance axis
+
 
 def _eigvals(eigvals) -> np.ndarray:
     lam = np.atleast_1d(np.asarray(eigvals, dtype=np.float64))
@@ -28,6 +30,8 @@ def _eigvals(eigvals) -> np.ndarray:
         _validate.fail("eigvals", "a non-empty list of numbers >= 0", list(lam.ravel()))
     if not np.all(np.isfinite(lam)) or np.any(lam < 0) or not np.any(lam > 0):
         _validate.fail("eigvals", "finite numbers >= 0, at least one > 0", lam.tolist())
+    if lam.max() > MAX_EIGVAL:  # beyond it noise variances overflow float64
+        _validate.fail("eigvals", f"variances <= {MAX_EIGVAL:g}", float(lam.max()))
     return lam
 
 
@@ -65,7 +69,7 @@ def collapse_time(eigvals, load: float) -> float:
     while g(hi) > 0:
         hi += 10.0
     logv = brentq(g, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
-    return 0.5 * math.log1p(math.exp(logv))
+    return 0.5 * float(np.logaddexp(0.0, logv))  # 1/2 ln(1 + v), no overflow for huge v
 
 
 def collapse_time_isotropic(variance: float, load: float) -> float:
