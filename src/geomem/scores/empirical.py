@@ -187,7 +187,8 @@ class EmpiricalScore:
                 if count is None:
                     buf.baddbmm_(Z.transpose(1, 2), Z)
                 else:  # append query b's rows at buf[b, count_b:]
-                    bi, ji = torch.nonzero(torch.arange(Z.shape[1], device=self.device) < cnt[:, None], as_tuple=True)
+                    j = torch.arange(Z.shape[1], device=self.device)
+                    bi, ji = torch.nonzero(j < cnt[:, None], as_tuple=True)
                     buf[bi, count[bi] + ji] = Z[bi, ji]
                     count += cnt
                 del Z
