@@ -30,16 +30,20 @@ class CovarianceEig(NamedTuple):
     route: str  # "gram" (k x k Gram matrix, k < d) or "dense" (d x d)
 
 
-def _own_rows(w, Y, m):
+def _own_rows(w, Y, m, whole_ok: bool = False):
     """Each query's own kept rows of one block: w (B, n) weights (0 where not kept), Y (n, d),
     m (B, d) -> (Z (B, k, d) with Z[b, j] = sqrt(w) (y - m_b) over query b's k_b kept rows in
     ascending order, zero-padded to k = max k_b; k_b (B,)), or (None, None) if nothing is kept.
+    With ``whole_ok`` (dense route) and more than half the rows kept, all n rows instead
+    (the w = 0 rows add nothing to Z^T Z; no sort and gather).
     """
     kept = w > 0
     cnt = kept.sum(1)
     k = int(cnt.max())
     if k == 0:
         return None, None
+    if whole_ok and 2 * k > w.shape[1]:  # dense route, most rows kept: the whole block
+        return w.sqrt()[:, :, None] * (Y[None] - m[:, None, :]), cnt
     # stable sort puts each row's kept columns first, in ascending order; pads have w = 0
     idx = torch.sort(kept.to(torch.uint8), stable=True, dim=1, descending=True).indices[:, :k]
     return w.gather(1, idx).sqrt_()[:, :, None] * (Y[idx] - m[:, None, :]), cnt
@@ -176,7 +180,7 @@ class EmpiricalScore:
             w = torch.where(w * dist2 > floor, w, 0.0)
             del G, lg, dist2
             for c in range(0, w.shape[1], budget):
-                Z, cnt = _own_rows(w[:, c : c + budget], Yc[c : c + budget], m)
+                Z, cnt = _own_rows(w[:, c : c + budget], Yc[c : c + budget], m, count is None)
                 if Z is None:
                     continue
                 if count is not None and int((count + cnt).max()) >= d:  # switch to dense
@@ -226,8 +230,10 @@ class EmpiricalScore:
         x, a, s = self._prep(x, t)
         route, Z = self._low_rank_or_dense(x, a, s)
         if route == "dense":
+            if not eigvecs:
+                return CovarianceEig(torch.linalg.eigvalsh(Z).clamp_min(0), None, route)
             lam, vec = torch.linalg.eigh(Z)
-            return CovarianceEig(lam.clamp_min(0), vec if eigvecs else None, route)
+            return CovarianceEig(lam.clamp_min(0), vec, route)
         k = Z.shape[1]
         if k == 0:  # no point contributes: C = 0
             eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
