@@ -159,26 +159,32 @@ class EmpiricalScore:
         lw = self.log_weights(x, t)
         return torch.exp(-torch.logsumexp(2 * lw, 1))
 
+    def _kept_weights(self, x, a, s, logZ, m):
+        """Yields (slice, w (B, chunk)) per chunk, w = 0 for the pairs with w |y - m|^2 <=
+        rtol v / N; one GEMM [x; m] Y^T (2B, chunk) gives the logits and |y - m|^2."""
+        floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
+        x2, m2 = (x**2).sum(1, keepdim=True), (m**2).sum(1, keepdim=True)
+        xm, B = torch.cat([x, m]), x.shape[0]
+        for sl in self._chunks():
+            y2 = self.y2[sl]
+            G = xm @ self.Y[sl].T  # (2B, n)
+            lg = -(x2 - 2 * a * G[:B] + a**2 * y2) / (2 * s**2)  # as _logits
+            w = torch.exp(lg.sub_(logZ[:, None]))
+            dist2 = (y2 - 2 * G[B:] + m2).clamp_min_(0)
+            del G, lg
+            yield sl, w.masked_fill_(w * dist2 <= floor, 0.0)
+
     def _covariance_pass(self, x, a, s, logZ, m, gram: bool):
         """One streamed pass: ("gram", Z (B, k, d)) while every query keeps < d points and
         ``gram``, row b holding query b's own k_b <= k rows sqrt(w)(y - m) (ascending index,
         zero-padded); else ("dense", C (B, d, d)). Per chunk, one GEMM [x; m] Y^T gives the
         weights w (B, chunk) and the kept mask w |y - m|^2 > rtol v / N, computed once."""
         B, d = x.shape[0], self.d
-        floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
-        x2, m2 = (x**2).sum(1, keepdim=True), (m**2).sum(1, keepdim=True)
-        xm = torch.cat([x, m])  # (2B, d): one GEMM per chunk for the logits and |y - m|^2
         buf = torch.zeros(B, d, d, dtype=self.dtype, device=self.device)  # Gram rows, or C
         count = torch.zeros(B, dtype=torch.int64, device=self.device) if gram else None
         budget = max(1, (1 << 25) // max(1, B * d))  # (B, budget, d) rows: ~256 MB of float64
-        for sl in self._chunks():
-            Yc, y2 = self.Y[sl], self.y2[sl]
-            G = xm @ Yc.T  # (2B, n)
-            lg = -(x2 - 2 * a * G[:B] + a**2 * y2) / (2 * s**2)  # as _logits
-            w = torch.exp(lg - logZ[:, None])
-            dist2 = (y2 - 2 * G[B:] + m2).clamp_min_(0)
-            w = torch.where(w * dist2 > floor, w, 0.0)
-            del G, lg, dist2
+        for sl, w in self._kept_weights(x, a, s, logZ, m):
+            Yc = self.Y[sl]
             for c in range(0, w.shape[1], budget):
                 Z, cnt = _own_rows(w[:, c : c + budget], Yc[c : c + budget], m, count is None)
                 if Z is None:
