@@ -30,23 +30,32 @@ class CovarianceEig(NamedTuple):
     route: str  # "gram" (k x k Gram matrix, k < d) or "dense" (d x d)
 
 
-def _own_rows(w, Y, m, whole_ok: bool = False):
+def _own_rows(w, Y, m, whole_ok: bool, space: list):
     """Each query's own kept rows of one block: w (B, n) weights (0 where not kept), Y (n, d),
     m (B, d) -> (Z (B, k, d) with Z[b, j] = sqrt(w) (y - m_b) over query b's k_b kept rows in
     ascending order, zero-padded to k = max k_b; k_b (B,)), or (None, None) if nothing is kept.
     With ``whole_ok`` (dense route) and more than half the rows kept, all n rows instead
-    (the w = 0 rows add nothing to Z^T Z; no sort and gather).
+    (the w = 0 rows add nothing to Z^T Z; no sort and gather). Z is written into ``space[0]``,
+    a flat buffer reused between blocks (grown when too small): no fresh (B, k, d) pages.
     """
     kept = w > 0
     cnt = kept.sum(1)
     k = int(cnt.max())
     if k == 0:
         return None, None
-    if whole_ok and 2 * k > w.shape[1]:  # dense route, most rows kept: the whole block
-        return w.sqrt()[:, :, None] * (Y[None] - m[:, None, :]), cnt
+    B, n, d = w.shape[0], w.shape[1], Y.shape[1]
+    whole = whole_ok and 2 * k > n
+    size = B * (n if whole else k) * d
+    if space[0].numel() < size:
+        space[0] = torch.empty(size, dtype=Y.dtype, device=Y.device)
+    Z = space[0][:size].view(B, -1, d)
+    if whole:  # dense route, most rows kept: the whole block
+        torch.sub(Y[None], m[:, None, :], out=Z)
+        return Z.mul_(w.sqrt()[:, :, None]), cnt
     # stable sort puts each row's kept columns first, in ascending order; pads have w = 0
     idx = torch.sort(kept.to(torch.uint8), stable=True, dim=1, descending=True).indices[:, :k]
-    return w.gather(1, idx).sqrt_()[:, :, None] * (Y[idx] - m[:, None, :]), cnt
+    torch.index_select(Y, 0, idx.flatten(), out=Z.view(-1, d))
+    return Z.sub_(m[:, None, :]).mul_(w.gather(1, idx).sqrt_()[:, :, None]), cnt
 
 
 class EmpiricalScore:
@@ -183,17 +192,19 @@ class EmpiricalScore:
         buf = torch.zeros(B, d, d, dtype=self.dtype, device=self.device)  # Gram rows, or C
         count = torch.zeros(B, dtype=torch.int64, device=self.device) if gram else None
         budget = max(1, (1 << 25) // max(1, B * d))  # (B, budget, d) rows: ~256 MB of float64
+        space = [torch.empty(0, dtype=self.dtype, device=self.device)]  # Z, reused
         for sl, w in self._kept_weights(x, a, s, logZ, m):
             Yc = self.Y[sl]
             for c in range(0, w.shape[1], budget):
-                Z, cnt = _own_rows(w[:, c : c + budget], Yc[c : c + budget], m, count is None)
-                if Z is None:
-                    continue
-                if count is not None and int((count + cnt).max()) >= d:  # switch to dense
-                    k = int(count.max())
+                wc, Yb = w[:, c : c + budget], Yc[c : c + budget]
+                if count is not None and int((count + (wc > 0).sum(1)).max()) >= d:
+                    k = int(count.max())  # some query keeps >= d points: switch to dense
                     G0 = buf[:, :k]
                     buf = torch.bmm(G0.transpose(1, 2), G0) if k else buf.zero_()
                     count = None
+                Z, cnt = _own_rows(wc, Yb, m, count is None, space)
+                if Z is None:
+                    continue
                 if count is None:
                     buf.baddbmm_(Z.transpose(1, 2), Z)
                 else:  # append query b's rows at buf[b, count_b:]
@@ -201,7 +212,6 @@ class EmpiricalScore:
                     bi, ji = torch.nonzero(j < cnt[:, None], as_tuple=True)
                     buf[bi, count[bi] + ji] = Z[bi, ji]
                     count += cnt
-                del Z
         if count is None:
             return "dense", buf
         return "gram", buf[:, : int(count.max())].clone()
