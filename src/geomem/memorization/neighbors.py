@@ -1,10 +1,11 @@
 """Exact k nearest training points of each query, streamed over the training set (SCIENCE.md §9).
 
-Per chunk of training points x_j: ||q - x_j||^2 = ||q||^2 - 2 q.x_j + ||x_j||^2 (one matmul;
-all points are first shifted by the queries' mean, which leaves distances unchanged and keeps
-this expanded form accurate far from the origin), negatives clamped to 0, and a running top-k
-over [current best, chunk] (torch.topk). The final k distances are then recomputed exactly
-in float64 from the selected rows, which removes the cancellation error of the expanded form.
+Per chunk of training points x_j (shifted by the queries' mean into one reused buffer: the
+shift leaves distances unchanged and keeps the expanded form accurate far from the origin),
+the keys ||x_j||^2 - 2 q.x_j (||q - x_j||^2 less the row constant ||q||^2) come from one GEMM
+written next to the running best k of each query, and one top-k over [best | chunk] merges
+them. The final k distances are then recomputed exactly in float64 from the selected rows,
+which removes the cancellation error of the expanded form.
 Memory is flat in N: one chunk of training points and one (queries x chunk) block of
 distances at a time; a numpy memmap is read chunk by chunk and never copied whole.
 
