@@ -1,11 +1,15 @@
-"""Exact-score benchmarks (issue: foundation), as ratios measured in one run.
+"""Exact-score benchmarks (issue 20), as ratios measured in one run, rounds interleaved.
 
-1. Closed-form spectrum (dense C, and the Gram route) against the autograd route
-   (torch.func vmap(jacrev)) on the same EmpiricalScore: d = 784, N = 10000, 16 points.
-2. The weight pass (``EmpiricalScore.log_weights``: chunked logits + log-sum-exp) against one
-   bare matmul of the same size: N = 60000, d = 3072, 256 points.
+1. Exact spectra (``jacobian_spectrum``, auto route) against a plain numpy closed form
+   written here (log-sum-exp weights over all N, C = sum w (y - m)(y - m)^T per query, J,
+   eigvalsh): d = 30 and 784, N = 10^3 .. 10^5, 16 points, 4 noise levels.
+2. The same closed form against the autograd route (torch.func vmap(jacrev)) on the same
+   EmpiricalScore: d = 784, N = 1000, 16 points.
+3. The covariance pass's weight pass (``EmpiricalScore._kept_weights``: one [x; m] Y^T GEMM,
+   exp, kept mask, chunk by chunk) and ``log_weights`` against one bare float64 GEMM x Y^T.
 
-Run: ``python benchmarks/bench_exact.py [--quick]``; appends a section to benchmarks/RESULTS.md.
+One thread (torch and BLAS). Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_exact.py
+[--quick]``; appends a section to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -14,87 +18,159 @@ import argparse
 import datetime
 import os
 import platform
+import time
 
 import numpy as np
 import torch
-from _common import append_results, best_time
+from _common import append_results
 
-from geomem.data import LinearManifold
 from geomem.schedules import VE
 from geomem.scores import EmpiricalScore
-from geomem.spectra import autodiff_jacobian, jacobian_spectrum, threshold_dimension
+from geomem.spectra import autodiff_jacobian, jacobian_spectrum
 
 
-def bench_spectrum(d: int, N: int, B: int, noise_vars, repeat: int) -> list[str]:
-    m = LinearManifold.from_stds(
-        d, [10, 20], [1.0, 0.3], thickness=0.01, embedding="haar", normalize=True
-    )
-    rng = np.random.default_rng(0)
-    score = EmpiricalScore(m.sample(N, rng))
-    rows = []
+def numpy_spectrum(Y, x, alpha, sigma) -> np.ndarray:
+    """(B, d) eigenvalues of -sigma^2 J by the plain closed form, all N points at once."""
+    lg = -((x**2).sum(1)[:, None] - 2 * alpha * (x @ Y.T) + alpha**2 * (Y**2).sum(1))
+    lg /= 2 * sigma**2
+    lg -= lg.max(1, keepdims=True)
+    w = np.exp(lg)
+    w /= w.sum(1, keepdims=True)  # (B, N)
+    m = w @ Y
+    out = []
+    for b in range(x.shape[0]):
+        Z = Y - m[b]
+        C = (Z * w[b][:, None]).T @ Z
+        J = (-np.eye(Y.shape[1]) + (alpha / sigma) ** 2 * C) / sigma**2
+        out.append(np.linalg.eigvalsh(-(sigma**2) * J))
+    return np.stack(out)
+
+
+def interleaved(fns: dict, rounds: int) -> dict:
+    """Best wall-clock seconds of each function, calling them in turn ``rounds`` times."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def _points(Y, v, B, rng):
+    return Y[:B] + np.sqrt(v) * rng.standard_normal((B, Y.shape[1]))
+
+
+def bench_numpy(d, N, B, noise_vars, rounds, rng) -> list[str]:
+    Y = rng.standard_normal((N, d)) * np.linspace(1.0, 0.1, d) * np.sqrt(30 / d)
+    score, rows = EmpiricalScore(Y), []
     for v in noise_vars:
         t = VE().t_of_noise_var(v)
-        x = score.Y[:B] + np.sqrt(v) * torch.as_tensor(rng.standard_normal((B, d)))
-
-        def route(method, x=x, t=t):
-            return lambda: jacobian_spectrum(score, x, t, method=method)
-
-        t_cf = best_time(route("closed-form"), repeat)
-        t_gram = best_time(route("gram"), repeat)
-        t_ad = best_time(route("autodiff"), 1)
-        cf = jacobian_spectrum(score, x, t, method="closed-form")
-        J_ad = autodiff_jacobian(score, x, t, point_chunk=4)
-        J_cf = score.jacobian(x, t)
-        err = float(torch.linalg.norm(J_ad - J_cf) / torch.linalg.norm(J_cf))
-        neff = float(score.effective_n(x, t).median())
+        alpha, sigma = float(VE().alpha(t)), float(VE().sigma(t))
+        x = _points(Y, v, B, rng)
+        xt = torch.as_tensor(x)
+        spec = jacobian_spectrum(score, xt, t)
+        err = np.abs(np.sort(spec.eigvals, 1) - numpy_spectrum(Y, x, alpha, sigma)).max()
+        best = interleaved(
+            {
+                "geomem": lambda xt=xt, t=t: jacobian_spectrum(score, xt, t),
+                "numpy": lambda x=x, a=alpha, s=sigma: numpy_spectrum(Y, x, a, s),
+            },
+            rounds,
+        )
+        neff = float(score.effective_n(xt, t).median())
         rows.append(
-            f"| {v:g} | {neff:.3g} | {t_ad:.2f} | {t_cf:.3f} | {t_gram:.3f} | "
-            f"{t_ad / t_cf:.1f}x | {t_ad / t_gram:.1f}x | {err:.1e} | "
-            f"{threshold_dimension(cf).mean():.1f} |"
+            f"| {d} | {N} | {v:g} | {neff:.3g} | {spec.method} | {best['numpy']:.3f} | "
+            f"{best['geomem']:.3f} | {best['numpy'] / best['geomem']:.2f}x | {err:.1e} |"
         )
     return rows
 
 
-def bench_weights(N: int, d: int, B: int, repeat: int) -> str:
-    rng = np.random.default_rng(1)
+def bench_autograd(d, N, B, v, rng) -> str:
+    Y = rng.standard_normal((N, d)) * np.linspace(1.0, 0.1, d) * np.sqrt(30 / d)
+    score, t = EmpiricalScore(Y), VE().t_of_noise_var(v)
+    xt = torch.as_tensor(_points(Y, v, B, rng))
+    best = interleaved(
+        {
+            "closed": lambda: score.jacobian(xt, t),
+            "autograd": lambda: autodiff_jacobian(score, xt, t, point_chunk=4),
+        },
+        1,
+    )
+    J, J_ad = score.jacobian(xt, t), autodiff_jacobian(score, xt, t, point_chunk=4)
+    err = float(torch.linalg.norm(J_ad - J) / torch.linalg.norm(J))
+    return (
+        f"| {d} | {N} | {v:g} | {best['autograd']:.2f} | {best['closed']:.3f} | "
+        f"{best['autograd'] / best['closed']:.1f}x | {err:.1e} |"
+    )
+
+
+def bench_weights(N, d, B, rounds, rng) -> str:
     Y = rng.standard_normal((N, d)) / np.sqrt(d)
-    score = EmpiricalScore(Y, chunk_size=8192)
-    x = torch.as_tensor(rng.standard_normal((B, d)) / np.sqrt(d))
+    score = EmpiricalScore(Y)
     t = VE().t_of_noise_var(0.05)
+    x, a, s = score._prep(torch.as_tensor(_points(Y, 0.05, B, rng)), t)
+    logZ, m = score._lse_and_mean(x, a, s)
     Yt = score.Y
-    t_mm = best_time(lambda: x @ Yt.T, repeat)
-    t_w = best_time(lambda: score.log_weights(x, t), repeat)
-    return f"| {N} | {d} | {B} | {t_mm:.3f} | {t_w:.3f} | {t_w / t_mm:.2f}x |"
+
+    def weight_pass():
+        for _ in score._kept_weights(x, a, s, logZ, m):
+            pass
+
+    best = interleaved(
+        {"gemm": lambda: x @ Yt.T, "pass": weight_pass, "lw": lambda: score.log_weights(x, t)},
+        rounds,
+    )
+    g = best["gemm"]
+    return (
+        f"| {N} | {d} | {B} | {g:.4f} | {best['pass']:.4f} | {best['pass'] / g:.2f}x | "
+        f"{best['lw']:.4f} | {best['lw'] / g:.2f}x |"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     args = ap.parse_args()
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    noise = (1.0, 0.1, 0.01, 1e-4)
     if args.quick:
-        spec, wts, rep = (64, 500, 4), (2000, 128, 16), 1
+        grid, ad, wts, rounds = [(30, 1000), (100, 1000)], (64, 200, 4), [(2000, 128, 16)], 1
     else:
-        spec, wts, rep = (784, 10_000, 16), (60_000, 3072, 256), 3
+        grid = [(30, 1000), (30, 10_000), (30, 100_000), (784, 1000), (784, 10_000)]
+        ad, rounds = (784, 1000, 16), 2
+        wts = [(100_000, 30, 16), (30_000, 784, 16), (20_000, 3072, 256)]
     lines = [
-        f"\n## Exact scores ({datetime.date.today()}, {platform.machine()}, "
-        f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} "
-        f"threads, float64, EmpiricalScore rtol {EmpiricalScore(np.zeros((1, 1))).rtol:g}"
-        f"{', QUICK' if args.quick else ''})\n",
-        f"Spectrum of an EmpiricalScore, d = {spec[0]}, N = {spec[1]}, {spec[2]} points "
-        "(training points + matched noise; sphere-normalised 10 x std 1 + 20 x std 0.3 "
-        "manifold, Haar-rotated). Times in seconds (best of runs); "
-        "ratio = autograd / route.\n",
-        "| v | median N_eff | autograd s | closed form s | Gram s | closed-form speed-up | "
-        "Gram speed-up | rel. error J | mean dim |",
+        f"\n## Exact scores, issue 20 ({datetime.date.today()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} thread, "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, float64, rtol "
+        f"{EmpiricalScore(np.zeros((1, 1))).rtol:g}; load average {os.getloadavg()[0]:.2f} "
+        f"at start{', QUICK' if args.quick else ''})\n",
+        "Exact spectra: geomem (`jacobian_spectrum`, auto route) vs a plain numpy closed form "
+        "written in the benchmark (all N at once). 16 points = training points + matched "
+        "noise; data N(0, diag(linspace(1, 0.1, d)^2) 30 / d) (same total variance at "
+        f"every d). Best of {rounds} interleaved rounds; "
+        "speed-up = numpy / geomem; max |diff| of r = eig(-sigma^2 J) between the two.\n",
+        "| d | N | v | median N_eff | route | numpy s | geomem s | speed-up | max abs diff r |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines += bench_spectrum(*spec, noise_vars=(1.0, 0.01, 1e-4), repeat=rep)
+    for d, N in grid:
+        lines += bench_numpy(d, N, 16, noise, rounds, rng)
     lines += [
         "",
-        "Weight pass vs one bare float64 matmul x @ Y^T of the same size (target: <= 2x).\n",
-        "| N | d | points | matmul s | weight pass s | ratio |",
-        "|---|---|---|---|---|---|",
-        bench_weights(*wts, repeat=rep),
+        "Closed-form Jacobian (`EmpiricalScore.jacobian`) vs autograd (torch.func "
+        "vmap(jacrev), 4 points per vmap), 16 points, one round.\n",
+        "| d | N | v | autograd s | closed form s | speed-up | rel. error J |",
+        "|---|---|---|---|---|---|---|",
+        bench_autograd(*ad, v=0.3, rng=rng),
+        "",
+        "Weight passes vs one bare float64 GEMM x Y^T (B, N): the covariance pass's weights "
+        "(`_kept_weights`: one [x; m] Y^T GEMM per 4096-row chunk, exp, kept mask; target "
+        "<= 3x) and `log_weights` (chunked logits + one log-sum-exp). v = 0.05.\n",
+        "| N | d | points | GEMM s | weight pass s | ratio | log_weights s | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+        *[bench_weights(*w, rounds=max(rounds, 3), rng=rng) for w in wts],
     ]
     append_results("\n".join(lines) + "\n")
 

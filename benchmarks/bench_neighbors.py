@@ -1,9 +1,10 @@
 """Nearest neighbours for copy detection (issue: samples and copies), measured in one run.
 
 Our streamed exact search (``geomem.memorization.nearest_neighbors``, float32, k = 2) against
-scikit-learn's brute force (``NearestNeighbors(algorithm="brute").kneighbors``, k = 2) on the
-same random float32 data: d = 3072, 1000 queries, N = 15k / 30k / 60k training points; 2
-threads for torch, BLAS and OpenMP.
+scikit-learn's brute force (``NearestNeighbors(algorithm="brute").kneighbors``, k = 2) and,
+when ``faiss`` is importable (``pip install geomem[bench]``), faiss's exact ``IndexFlatL2``
+on the same random float32 data: d = 784 and 3072, 1000 queries, N = 10k .. 40k training
+points; 1 thread for torch, BLAS, OpenMP and faiss.
 
 Memory: each (method, N) runs once in its own subprocess: the data are generated first, the
 peak-RSS mark is reset (``/proc/self/clear_refs``), the search runs once, and "extra peak" =
@@ -29,7 +30,14 @@ import time
 import numpy as np
 from _common import append_results
 
-D, M, THREADS, ROUNDS = 3072, 1000, 2, 3
+try:
+    import faiss
+except ImportError:  # optional: pip install geomem[bench]
+    faiss = None
+
+M, THREADS, ROUNDS = 1000, 1, 3
+METHODS = ("ours", "sklearn") + (("faiss",) if faiss is not None else ())
+SIZES = ((784, (20_000, 40_000)), (3072, (10_000, 20_000)))
 
 
 def _status_kb(field: str) -> int:
@@ -45,13 +53,21 @@ def _search(method: str, X: np.ndarray, Q: np.ndarray) -> np.ndarray:
         from geomem.memorization import nearest_neighbors
 
         return nearest_neighbors(Q, X, 2).index
+    if method == "faiss":
+        import faiss
+
+        faiss.omp_set_num_threads(THREADS)
+        index = faiss.IndexFlatL2(X.shape[1])
+        index.add(X)
+        return index.search(Q, 2)[1]
     from sklearn.neighbors import NearestNeighbors
 
     return NearestNeighbors(n_neighbors=2, algorithm="brute").fit(X).kneighbors(Q)[1]
 
 
 def worker(method: str, N: int, d: int, m: int, out: str) -> None:
-    """One subprocess: ``method`` is "ours" or "sklearn" (memory of one call) or "time"."""
+    """One subprocess: ``method`` is "ours", "sklearn" or "faiss" (memory of one call), or
+    "time"."""
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -75,7 +91,7 @@ def worker(method: str, N: int, d: int, m: int, out: str) -> None:
 def _alternate(X, Q) -> dict:
     """Best of ROUNDS calls of each method, alternating them (a shared machine's load then
     hits both alike)."""
-    best = {"ours": float("inf"), "sklearn": float("inf")}
+    best = dict.fromkeys(METHODS, float("inf"))
     for name in best:
         _search(name, X[:64], Q[:8])
     for _ in range(ROUNDS):
@@ -106,18 +122,33 @@ def main() -> None:
     if args.worker:
         method, N, d, m, out = args.worker
         return worker(method, int(N), int(d), int(m), out)
-    d, m, Ns = (256, 100, (2000, 4000, 8000)) if args.quick else (D, M, (15_000, 30_000, 60_000))
-    rows, load0 = [], os.getloadavg()[0]
+    sizes = ((256, (2000, 4000)),) if args.quick else SIZES
+    rows, load0, m = [], os.getloadavg()[0], M if not args.quick else 100
     with tempfile.TemporaryDirectory() as tmp:
-        for N in Ns:
-            ours, sk = run("ours", N, d, m, tmp), run("sklearn", N, d, m, tmp)
-            t = run("time", N, d, m, tmp)
-            agree = float(np.mean(np.sort(ours["index"], 1) == np.sort(sk["index"], 1)))
-            rows.append(
-                f"| {N} | {ours['data_mib']:.0f} | {t['ours']:.2f} | {t['sklearn']:.2f} | "
-                f"{t['sklearn'] / t['ours']:.2f}x | {ours['extra_mib']:.0f} | "
-                f"{sk['extra_mib']:.0f} | {agree:.4f} |"
-            )
+        for d, Ns in sizes:
+            for N in Ns:
+                mem = {name: run(name, N, d, m, tmp) for name in METHODS}
+                t = run("time", N, d, m, tmp)
+                ours = mem["ours"]
+
+                def same(name, ours=ours, mem=mem):
+                    if name not in mem:
+                        return "-"
+                    a, b = np.sort(ours["index"], 1), np.sort(mem[name]["index"], 1)
+                    return f"{float(np.mean(a == b)):.4f}"
+
+                def cell(name, t=t, mem=mem):
+                    if name not in mem:
+                        return "- | - | -"
+                    return (
+                        f"{t[name]:.2f} | {t[name] / t['ours']:.2f}x | {mem[name]['extra_mib']:.0f}"
+                    )
+
+                rows.append(
+                    f"| {d} | {N} | {ours['data_mib']:.0f} | {t['ours']:.2f} | "
+                    f"{ours['extra_mib']:.0f} | {cell('sklearn')} | {cell('faiss')} | "
+                    f"{same('sklearn')} | {same('faiss')} |"
+                )
     import sklearn
     import torch
 
@@ -126,20 +157,25 @@ def main() -> None:
             [
                 f"\n## Nearest neighbours for copies ({datetime.date.today()}, "
                 f"{platform.machine()}, "
-                f"{os.cpu_count()} cores, {THREADS} threads, torch {torch.__version__}, "
-                f"scikit-learn {sklearn.__version__}; load average {load0:.2f} at start)",
+                f"{os.cpu_count()} cores, {THREADS} thread, torch {torch.__version__}, "
+                f"scikit-learn {sklearn.__version__}, faiss "
+                f"{getattr(faiss, '__version__', 'not installed')}; load average {load0:.2f} "
+                f"at start{', QUICK' if args.quick else ''})",
                 "",
-                f"d = {d}, {m} queries, k = 2, float32 random Gaussian data. Times: best of "
-                f"{ROUNDS} calls per method, alternating the two methods in one process; memory: "
+                f"{m} queries, k = 2, float32 random Gaussian data. Times: best of "
+                f"{ROUNDS} calls per method, the methods in turn in one process; memory: "
                 "one call per method, each in its own subprocess. sklearn: "
-                '`NearestNeighbors(algorithm="brute").fit(X).kneighbors(Q)`; ours: '
+                '`NearestNeighbors(algorithm="brute").fit(X).kneighbors(Q)`; faiss: '
+                "`IndexFlatL2(d)`, `add(X)`, `search(Q, 2)` (index building included); ours: "
                 "`nearest_neighbors(Q, X, 2)` (chunk 4096 rows, "
-                "1024 queries per block, exact float64 re-computation of the k distances). Extra "
+                "1024 queries per block, exact float64 re-computation of the k distances). Ratios "
+                "> 1: ours faster. Extra "
                 "peak = VmHWM after - VmRSS before the call (training set already in memory).",
                 "",
-                "| N | training set MiB | ours s | sklearn s | speed-up (sklearn / ours) | "
-                "ours extra peak MiB | sklearn extra peak MiB | same neighbours |",
-                "|---|---|---|---|---|---|---|---|",
+                "| d | N | training set MiB | ours s | ours extra peak MiB | sklearn s | "
+                "sklearn / ours | sklearn extra peak MiB | faiss s | faiss / ours | "
+                "faiss extra peak MiB | same as sklearn | same as faiss |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
                 *rows,
                 "",
             ]

@@ -1,10 +1,11 @@
 """Exact k nearest training points of each query, streamed over the training set (SCIENCE.md §9).
 
-Per chunk of training points x_j: ||q - x_j||^2 = ||q||^2 - 2 q.x_j + ||x_j||^2 (one matmul;
-all points are first shifted by the queries' mean, which leaves distances unchanged and keeps
-this expanded form accurate far from the origin), negatives clamped to 0, and a running top-k
-over [current best, chunk] (torch.topk). The final k distances are then recomputed exactly
-in float64 from the selected rows, which removes the cancellation error of the expanded form.
+Per chunk of training points x_j (shifted by the queries' mean into one reused buffer: the
+shift leaves distances unchanged and keeps the expanded form accurate far from the origin),
+the keys ||x_j||^2 - 2 q.x_j (||q - x_j||^2 less the row constant ||q||^2) come from one GEMM
+written next to the running best k of each query, and one top-k over [best | chunk] merges
+them. The final k distances are then recomputed exactly in float64 from the selected rows,
+which removes the cancellation error of the expanded form.
 Memory is flat in N: one chunk of training points and one (queries x chunk) block of
 distances at a time; a numpy memmap is read chunk by chunk and never copied whole.
 
@@ -15,6 +16,7 @@ the convention of Gu et al. 2023's ``mem_ratio.py``; ratios d1/d2 do not depend 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,43 +112,47 @@ def _nearest(queries, train, k, basis, exclude_self, chunk_size, query_chunk, dt
 
 
 def _stream(q, X, k, mu, U, exclude_self, chunk_size, query_chunk):
+    """(M, k) squared-distance keys (minus ||q||^2) and indices of the k nearest rows of X."""
     M, N = q.shape[0], X.shape[0]
-    q2 = (q * q).sum(1)
-    if not bool(torch.isfinite(q2).all()):
+    if not bool(torch.isfinite(torch.linalg.vector_norm(q, dim=1).square()).all()):
         _validate.fail(
             "queries", f"values whose squares fit in {q.dtype} (try float64)", "an overflow"
         )
     best_d = torch.full((M, k), math.inf, dtype=q.dtype, device=q.device)
     best_i = torch.full((M, k), -1, dtype=torch.int64, device=q.device)
+    n_max, qc = min(chunk_size, N), min(query_chunk, M)
+    raw = torch.empty(n_max, X.shape[1], dtype=q.dtype, device=q.device)  # reused buffers
+    block = torch.empty(qc, k + n_max, dtype=q.dtype, device=q.device)  # [best | chunk]
     for start in range(0, N, chunk_size):
         stop = min(start + chunk_size, N)
-        x = chunk(X, start, stop, q.dtype, q.device).sub_(mu)
+        x = torch.sub(_rows(X, start, stop, q.dtype, q.device), mu, out=raw[: stop - start])
         x = x if U is None else x @ U
-        x2 = (x * x).sum(1)
+        x2 = torch.linalg.vector_norm(x, dim=1).square_()  # no (n, d) temporary
         if not bool(torch.isfinite(x2).all()):  # NaN/inf anywhere in a row reach its norm
             _not_finite(X, start, stop, q.dtype)
         for qs in range(0, M, query_chunk):
             b = slice(qs, min(qs + query_chunk, M))
             offset = qs if exclude_self else None
-            _update(q[b], q2[b], x, x2, best_d[b], best_i[b], start, offset)
-        del x, x2  # one chunk alive at a time: free it before the next is read
+            D = block[: b.stop - qs, : k + stop - start]
+            _update(q[b], x, x2, D, best_d[b], best_i[b], start, offset)
+        del x, x2
     return best_d, best_i
 
 
-def _update(q, q2, x, x2, best_d, best_i, start, self_offset):
-    """Merge one (queries x chunk) block of squared distances into the running top-k (views)."""
+def _update(q, x, x2, D, best_d, best_i, start, self_offset):
+    """Merge one (queries x chunk) block into the running top-k (views), with one top-k.
+
+    D (B, k + n) is a buffer: D[:, :k] = current best, D[:, k:] = ||x||^2 - 2 q.x (one
+    GEMM; ||q||^2 is the same along a row, so it is left out of the keys)."""
     k = best_d.shape[1]
-    D = torch.addmm(x2[None, :], q, x.T, alpha=-2.0).add_(q2[:, None])
-    D.clamp_(min=0.0)  # ||q||^2 - 2 q.x + ||x||^2 can dip below 0 by cancellation
+    D[:, :k] = best_d
+    torch.addmm(x2[None, :], q, x.T, alpha=-2.0, out=D[:, k:])
     if self_offset is not None:
-        _mask_self(D, self_offset, self_offset + q.shape[0], start, start + x.shape[0])
-    # top-k of [current best, chunk]: the chunk's own top-k first, then a 2k merge
-    vals, pos = torch.topk(D, min(k, D.shape[1]), dim=1, largest=False)
-    del D
-    cand_d, cand_i = torch.cat([best_d, vals], 1), torch.cat([best_i, pos + start], 1)
-    vals, pos = torch.topk(cand_d, k, dim=1, largest=False)
+        _mask_self(D[:, k:], self_offset, self_offset + q.shape[0], start, start + x.shape[0])
+    vals, pos = torch.topk(D, k, dim=1, largest=False, sorted=False)
+    from_best = best_i.gather(1, pos.clamp(max=k - 1))
+    best_i.copy_(torch.where(pos < k, from_best, pos + (start - k)))
     best_d.copy_(vals)
-    best_i.copy_(cand_i.gather(1, pos))
 
 
 def _not_finite(X, start, stop, dtype):
@@ -175,6 +181,16 @@ def _exact(Q, X, idx, U, query_chunk):
         dist[s:e] = np.sqrt(np.einsum("mkd,mkd->mk", diff, diff)) / math.sqrt(m)
     order = np.lexsort((idx, dist), axis=1)  # by distance, ties by index
     return Neighbors(np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1))
+
+
+def _rows(X, start: int, stop: int, dtype, device) -> torch.Tensor:
+    """Rows ``start:stop`` as a tensor, without a copy where the dtype already matches."""
+    c = X[start:stop]
+    if isinstance(c, torch.Tensor):
+        return c.detach().to(device=device, dtype=dtype)
+    with warnings.catch_warnings():  # read-only (memmap) rows: only read, never written
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.from_numpy(np.ascontiguousarray(c, dtype=_NP[dtype])).to(device)
 
 
 def chunk(X, start: int, stop: int, dtype, device) -> torch.Tensor:

@@ -30,6 +30,34 @@ class CovarianceEig(NamedTuple):
     route: str  # "gram" (k x k Gram matrix, k < d) or "dense" (d x d)
 
 
+def _own_rows(w, Y, m, whole_ok: bool, space: list):
+    """Each query's own kept rows of one block: w (B, n) weights (0 where not kept), Y (n, d),
+    m (B, d) -> (Z (B, k, d) with Z[b, j] = sqrt(w) (y - m_b) over query b's k_b kept rows in
+    ascending order, zero-padded to k = max k_b; k_b (B,)), or (None, None) if nothing is kept.
+    With ``whole_ok`` (dense route) and more than half the rows kept, all n rows instead
+    (the w = 0 rows add nothing to Z^T Z; no sort and gather). Z is written into ``space[0]``,
+    a flat buffer reused between blocks (grown when too small): no fresh (B, k, d) pages.
+    """
+    kept = w > 0
+    cnt = kept.sum(1)
+    k = int(cnt.max())
+    if k == 0:
+        return None, None
+    B, n, d = w.shape[0], w.shape[1], Y.shape[1]
+    whole = whole_ok and 2 * k > n
+    size = B * (n if whole else k) * d
+    if space[0].numel() < size:
+        space[0] = torch.empty(size, dtype=Y.dtype, device=Y.device)
+    Z = space[0][:size].view(B, -1, d)
+    if whole:  # dense route, most rows kept: the whole block
+        torch.sub(Y[None], m[:, None, :], out=Z)
+        return Z.mul_(w.sqrt()[:, :, None]), cnt
+    # stable sort puts each row's kept columns first, in ascending order; pads have w = 0
+    idx = torch.sort(kept.to(torch.uint8), stable=True, dim=1, descending=True).indices[:, :k]
+    torch.index_select(Y, 0, idx.flatten(), out=Z.view(-1, d))
+    return Z.sub_(m[:, None, :]).mul_(w.gather(1, idx).sqrt_()[:, :, None]), cnt
+
+
 class EmpiricalScore:
     """Score, posterior mean and covariance of the empirical distribution of ``X``.
 
@@ -141,32 +169,58 @@ class EmpiricalScore:
         return torch.exp(-torch.logsumexp(2 * lw, 1))
 
     def _kept_weights(self, x, a, s, logZ, m):
-        # yields (slice, w (B, chunk)) with w = 0 for the pairs with w |y - m|^2 <= rtol v / N
+        """Yields (slice, w (B, chunk)) per chunk, w = 0 for the pairs with w |y - m|^2 <=
+        rtol v / N; one GEMM [x; m] Y^T (2B, chunk) gives the logits and |y - m|^2."""
         floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
-        m2 = (m**2).sum(1, keepdim=True)
+        x2, m2 = (x**2).sum(1, keepdim=True), (m**2).sum(1, keepdim=True)
+        xm, B = torch.cat([x, m]), x.shape[0]
         for sl in self._chunks():
-            w = torch.exp(self._logits(x, a, s, sl) - logZ[:, None])
-            dist2 = (self.y2[sl] - 2 * m @ self.Y[sl].T + m2).clamp_min(0)
-            yield sl, torch.where(w * dist2 > floor, w, 0.0)
+            y2 = self.y2[sl]
+            G = xm @ self.Y[sl].T  # (2B, n)
+            lg = -(x2 - 2 * a * G[:B] + a**2 * y2) / (2 * s**2)  # as _logits
+            w = torch.exp(lg.sub_(logZ[:, None]))
+            dist2 = (y2 - 2 * G[B:] + m2).clamp_min_(0)
+            del G, lg
+            yield sl, w.masked_fill_(w * dist2 <= floor, 0.0)
 
-    def _weighted_rows(self, x, a, s, logZ, m):
-        # yields sqrt(w) (y - m), shape (B, rows, d), over the rows that some query keeps
-        budget = max(1, (1 << 25) // max(1, x.shape[0] * self.d))  # ~256 MB of float64
+    def _covariance_pass(self, x, a, s, logZ, m, gram: bool):
+        """One streamed pass: ("gram", Z (B, k, d)) while every query keeps < d points and
+        ``gram``, row b holding query b's own k_b <= k rows sqrt(w)(y - m) (ascending index,
+        zero-padded); else ("dense", C (B, d, d)). Per chunk, one GEMM [x; m] Y^T gives the
+        weights w (B, chunk) and the kept mask w |y - m|^2 > rtol v / N, computed once."""
+        B, d = x.shape[0], self.d
+        buf = torch.zeros(B, d, d, dtype=self.dtype, device=self.device)  # Gram rows, or C
+        count = torch.zeros(B, dtype=torch.int64, device=self.device) if gram else None
+        budget = max(1, (1 << 25) // max(1, B * d))  # (B, budget, d) rows: ~256 MB of float64
+        space = [torch.empty(0, dtype=self.dtype, device=self.device)]  # Z, reused
         for sl, w in self._kept_weights(x, a, s, logZ, m):
-            keep = torch.nonzero(w.max(0).values > 0).flatten()
-            for k in range(0, keep.numel(), budget):
-                idx = keep[k : k + budget]
-                Yc = self.Y[sl][idx]
-                yield w[:, idx].sqrt()[:, :, None] * (Yc[None] - m[:, None, :])
+            Yc = self.Y[sl]
+            for c in range(0, w.shape[1], budget):
+                wc, Yb = w[:, c : c + budget], Yc[c : c + budget]
+                if count is not None and int((count + (wc > 0).sum(1)).max()) >= d:
+                    k = int(count.max())  # some query keeps >= d points: switch to dense
+                    G0 = buf[:, :k]
+                    buf = torch.bmm(G0.transpose(1, 2), G0) if k else buf.zero_()
+                    count = None
+                Z, cnt = _own_rows(wc, Yb, m, count is None, space)
+                if Z is None:
+                    continue
+                if count is None:
+                    buf.baddbmm_(Z.transpose(1, 2), Z)
+                else:  # append query b's rows at buf[b, count_b:]
+                    j = torch.arange(Z.shape[1], device=self.device)
+                    bi, ji = torch.nonzero(j < cnt[:, None], as_tuple=True)
+                    buf[bi, count[bi] + ji] = Z[bi, ji]
+                    count += cnt
+        if count is None:
+            return "dense", buf
+        return "gram", buf[:, : int(count.max())].clone()
 
     def posterior(self, x, t) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior mean m (B, d) and covariance C (B, d, d) of the training points."""
         x, a, s = self._prep(x, t)
         logZ, m = self._lse_and_mean(x, a, s)
-        C = torch.zeros(x.shape[0], self.d, self.d, dtype=self.dtype, device=self.device)
-        for Z in self._weighted_rows(x, a, s, logZ, m):
-            C += Z.transpose(1, 2) @ Z
-        return m, C
+        return m, self._covariance_pass(x, a, s, logZ, m, gram=False)[1]
 
     def jacobian(self, x, t) -> torch.Tensor:
         """(B, d, d) closed-form J = (-I + (alpha_t^2 / sigma_t^2) C) / sigma_t^2 (symmetric)."""
@@ -177,26 +231,9 @@ class EmpiricalScore:
         return (-eye + (a3**2 / s3**2) * C) / s3**2
 
     def _low_rank_or_dense(self, x, a, s):
-        # ("gram", Z (B, k, d)) when every query keeps fewer than d points: row b holds query b's
-        # own k_b <= k kept points, zero-padded; else ("dense", C (B, d, d))
+        # ("gram", Z (B, k, d)) when every query keeps fewer than d points, else ("dense", C)
         logZ, m = self._lse_and_mean(x, a, s)
-        B = x.shape[0]
-        idx, wts = [[] for _ in range(B)], [[] for _ in range(B)]
-        for sl, w in self._kept_weights(x, a, s, logZ, m):
-            for b in range(B):  # kept as Python lists: no small tensors left between the
-                j = torch.nonzero(w[b]).flatten()  # freed chunk temporaries (heap fragments)
-                idx[b] += (j + sl.start).tolist()
-                wts[b] += w[b, j].tolist()
-            if max(len(ib) for ib in idx) >= self.d:
-                C = torch.zeros(B, self.d, self.d, dtype=self.dtype, device=self.device)
-                for Z in self._weighted_rows(x, a, s, logZ, m):
-                    C += Z.transpose(1, 2) @ Z
-                return "dense", C
-        Z = torch.zeros(B, max(len(i) for i in idx), self.d, dtype=self.dtype, device=self.device)
-        for b, ib in enumerate(idx):
-            wb = torch.tensor(wts[b], dtype=self.dtype, device=self.device)
-            Z[b, : len(ib)] = wb.sqrt()[:, None] * (self.Y[ib] - m[b])
-        return "gram", Z
+        return self._covariance_pass(x, a, s, logZ, m, gram=True)
 
     def covariance_eigh(self, x, t, eigvecs: bool = False):
         """Eigenpairs of C(x), through the k x k Gram matrix of the k weighted, centred points
@@ -209,8 +246,10 @@ class EmpiricalScore:
         x, a, s = self._prep(x, t)
         route, Z = self._low_rank_or_dense(x, a, s)
         if route == "dense":
+            if not eigvecs:
+                return CovarianceEig(torch.linalg.eigvalsh(Z).clamp_min(0), None, route)
             lam, vec = torch.linalg.eigh(Z)
-            return CovarianceEig(lam.clamp_min(0), vec if eigvecs else None, route)
+            return CovarianceEig(lam.clamp_min(0), vec, route)
         k = Z.shape[1]
         if k == 0:  # no point contributes: C = 0
             eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
