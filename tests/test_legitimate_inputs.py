@@ -77,8 +77,8 @@ def test_delta_m_zero_means_exact_duplicates_only(tmp_path, capsys):
     np.save(tmp_path / "s.npy", S)
     out = tmp_path / "c.json"
     code, _, err = _run(
-        capsys, "copies", "--samples", tmp_path / "s.npy", "--train", tmp_path / "x.npy", "--out", out,
-        "--delta-m", "0", "--delta-s", "0.1",
+        capsys, "copies", "--samples", tmp_path / "s.npy", "--train", tmp_path / "x.npy",
+        "--out", out, "--delta-m", "0", "--delta-s", "0.1",
     )  # fmt: skip
     assert code == 0, err
     labels = json.loads(out.read_text())["labels"]
