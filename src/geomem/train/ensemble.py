@@ -54,6 +54,10 @@ def check_members(cfgs, run_dirs) -> tuple[list[TrainConfig], list[Path], int]:
     for c in cfgs:
         if not isinstance(c, TrainConfig):
             _validate.fail("cfgs", "TrainConfig items", type(c).__name__, TypeError)
+        if c.arch != "mlp":  # the stacked step is written for the MLP's layers
+            _validate.fail(
+                "arch", "'mlp' in a stacked ensemble (train 'paper' runs one by one)", c.arch
+            )
     run_dirs = [Path(p) for p in run_dirs]
     if len(run_dirs) != len(cfgs):
         _validate.fail("run_dirs", f"{len(cfgs)} directories (one per config)", len(run_dirs))
