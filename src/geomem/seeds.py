@@ -18,6 +18,7 @@ STEP = 4  # per-step minibatch indices, noise and noise levels (torch generator)
 SAMPLER = 5  # reverse-time sampler noise (torch generator); images: Jacobian probes
 LEVEL_PROBES = 7  # audit: probes of the dimension at image group g, noise level i
 FLIPD_PROBES = 8  # audit: FLIPD's Hutchinson probes at image group g
+SPECTRUM_PROBES = 9  # `geomem spectrum --method probe`: orthogonal probes, levels in order
 
 
 def rng(seed: int, stream: int, *words: int) -> np.random.Generator:
