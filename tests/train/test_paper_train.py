@@ -73,10 +73,16 @@ def test_checkpoint_without_arch_loads_as_the_mlp(tmp_path):
     train(TrainConfig(n_train=32, steps=2, batch_size=8, width=16, emb_dim=8), tmp_path / "run")
 
 
-def test_stacked_ensemble_refuses_the_paper_net(tmp_path):
+def test_an_ensemble_of_paper_nets_trains_its_members_one_by_one(tmp_path):
     cfgs = [train_preset("paper", seed=s, **TINY) for s in (0, 1)]
-    with pytest.raises(ValueError, match="arch"):
-        train_ensemble(cfgs, [tmp_path / "a", tmp_path / "b"])
+    train_ensemble(cfgs, [tmp_path / "a", tmp_path / "b"])
+    train(cfgs[1], tmp_path / "b2")
+    for a, b in ((tmp_path / "a", None), (tmp_path / "b", tmp_path / "b2")):
+        model, _, step = load_run(a)
+        assert isinstance(model, PaperNet) and step == 3
+        if b is not None:  # the same weights as a single run of that config
+            for p, q in zip(model.parameters(), load_run(b)[0].parameters(), strict=True):
+                torch.testing.assert_close(p, q, rtol=0, atol=0)
 
 
 def test_cli_dry_run_shows_the_paper_preset(tmp_path, capsys, monkeypatch):

@@ -24,7 +24,7 @@ from geomem.scores.base import coefficients
 from geomem.train.config import TrainConfig
 from geomem.train.ensemble_state import EnsembleStepper, export_members, state_path
 from geomem.train.flat import FlatStack, compiled_kernel, step_kernel
-from geomem.train.loop import build_model, step_noise, training_set
+from geomem.train.loop import build_model, step_noise, train, training_set
 from geomem.train.runner import open_runs, run_steps, write_metrics
 from geomem.train.stacked import stacked_forward
 
@@ -54,10 +54,6 @@ def check_members(cfgs, run_dirs) -> tuple[list[TrainConfig], list[Path], int]:
     for c in cfgs:
         if not isinstance(c, TrainConfig):
             _validate.fail("cfgs", "TrainConfig items", type(c).__name__, TypeError)
-        if c.arch != "mlp":  # the stacked step is written for the MLP's layers
-            _validate.fail(
-                "arch", "'mlp' in a stacked ensemble (train 'paper' runs one by one)", c.arch
-            )
     run_dirs = [Path(p) for p in run_dirs]
     if len(run_dirs) != len(cfgs):
         _validate.fail("run_dirs", f"{len(cfgs)} directories (one per config)", len(run_dirs))
@@ -94,7 +90,8 @@ def train_ensemble(
     ``NetworkScore.from_run``. While training, the stacked state is kept in
     ``state_dir/ensemble-<key>.pt`` (default: the run directories' common parent) and deleted
     at the end. Runs already finished are returned without training. Returns each member's
-    metrics dict (as ``train``), in order.
+    metrics dict (as ``train``), in order. Networks other than the MLP (``arch="paper"``) are
+    trained one after the other by ``train`` into the same run directories.
 
     ``compile=True`` runs the forward pass and the optimizer update through ``torch.compile``
     (needs a C++ compiler; about half a minute to compile, then faster steps; see
@@ -102,6 +99,11 @@ def train_ensemble(
     resumes bit-identically only under the same choice.
     """
     cfgs, run_dirs, d = check_members(cfgs, run_dirs)
+    if any(c.arch != "mlp" for c in cfgs):  # the stacked step is the MLP's: one by one
+        return [
+            train(c, p, progress=progress, checkpoint_steps=checkpoint_steps)
+            for c, p in zip(cfgs, run_dirs, strict=True)
+        ]
     cfgs, device, keep = open_runs(cfgs, run_dirs, checkpoint_steps)
     todo = [i for i, p in enumerate(run_dirs) if not (p / "metrics.json").is_file()]
     metrics = [
