@@ -20,6 +20,7 @@ LEVEL_PROBES = 7  # audit: probes of the dimension at image group g, noise level
 FLIPD_PROBES = 8  # audit: FLIPD's Hutchinson probes at image group g
 DENOISE = 9  # audit: the noise of the model-sanity denoising check
 LID_PROBES = 10  # geomem lid: SLQ and Hutchinson probes
+SPECTRUM_PROBES = 11  # `geomem spectrum --method probe`: orthogonal probes, levels in order
 
 
 def rng(seed: int, stream: int, *words: int) -> np.random.Generator:

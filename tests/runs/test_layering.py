@@ -127,3 +127,10 @@ def test_the_front_door_imports_nothing_heavy_at_import_time():
         or (isinstance(n, ast.ImportFrom) and n.module == "__future__")
         for n in top
     )
+
+
+def test_seed_streams_are_distinct():
+    from geomem import seeds
+
+    streams = {k: v for k, v in vars(seeds).items() if k.isupper() and isinstance(v, int)}
+    assert len(set(streams.values())) == len(streams), streams

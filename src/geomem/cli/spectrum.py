@@ -20,7 +20,9 @@ def spectrum(
     points: str = typer.Option("train", "--points", help="train | fresh | origin | FILE.npy"),
     n_points: int = typer.Option(16, "--n-points", help="B, number of query points."),
     point_noise: str = typer.Option(
-        "matched", "--point-noise", help="matched | none | a fixed std (VE units)."
+        None,
+        "--point-noise",
+        help="matched | none | a fixed std (VE units); default none at the origin, else matched.",
     ),
     noise_var: str = typer.Option(
         None, "--noise-var", help="v list: '0.1,0.01' or 'logspace:1e-4:1:40'."
@@ -30,7 +32,15 @@ def spectrum(
         "exact", "--model", help="exact | population | RUN_DIR of `geomem train`"
     ),
     schedule: str = typer.Option("ve", "--schedule", help="ve | vp | ddpm | edm"),
-    method: str = typer.Option("auto", "--method", help="auto | closed-form | gram | autodiff"),
+    method: str = typer.Option(
+        "auto",
+        "--method",
+        help="auto | closed-form | gram | autodiff | probe (auto, plus the authors' "
+        "orthogonal-probe singular values in the JSON's singular_values).",
+    ),
+    probes: int = typer.Option(0, "--probes", help="probe: K directions (0: K = d)."),
+    draws: int = typer.Option(1, "--draws", help="probe: R orthogonal draws averaged."),
+    drop: int = typer.Option(1, "--drop", help="probe: drop the k largest singular values."),
     threshold: float = typer.Option(0.5, "--threshold"),
     device: str = typer.Option("cpu", "--device"),
     dry_run: bool = DRY_RUN,
@@ -58,12 +68,15 @@ def spectrum(
         seed=seed,
         points=points,
         n_points=n_points,
-        point_noise=point_noise,
+        point_noise=point_noise or ("none" if points == "origin" else "matched"),
         model=model,
         schedule=schedule,
         method=method,
         threshold=threshold,
         device=device,
+        probes=probes,
+        draws=draws,
+        drop=drop,
     )
     points_path = Path(str(out) + ".points.npy")
     refuse_other("--out", out, to_dict(cfg))

@@ -1,4 +1,4 @@
-"""The paper's residual MLP score network (SCIENCE.md §7.2).
+"""geomem's residual MLP score network (smaller than the authors' ``nets.paper.PaperNet``).
 
 Width 128, 2 residual blocks, LayerNorm + SiLU, sinusoidal embedding of the noise level.
 Input (B, d) and noise level c_noise (B,) -> output (B, d); what the output means (noise,

@@ -21,10 +21,19 @@ NULL_KEY = "__null__"
 
 
 def to_dict(config: Any) -> dict:
-    """The config's fields as JSON-ready plain data (tuples become lists)."""
+    """The config's fields as JSON-ready plain data (tuples become lists).
+
+    Fields a class names in ``LATER_FIELDS`` (added after results were written) are left
+    out while at their default, so a config's data, and so its hash, is what it was before.
+    """
     if not dataclasses.is_dataclass(config) or isinstance(config, type):
         _validate.fail("config", "a dataclass instance", config, TypeError)
-    return {f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}
+    later = getattr(type(config), "LATER_FIELDS", ())
+    return {
+        f.name: _plain(getattr(config, f.name))
+        for f in dataclasses.fields(config)
+        if not (f.name in later and getattr(config, f.name) == f.default)
+    }
 
 
 def from_dict(cls: type, data: dict) -> Any:

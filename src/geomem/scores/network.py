@@ -13,7 +13,7 @@ import torch
 
 from geomem import _validate
 from geomem.checkpoints.format import read_checkpoint
-from geomem.nets.mlp import mlp_from_checkpoint
+from geomem.nets.arch import network_from_checkpoint, precond_of
 from geomem.nets.precond import Precond, check_parameterization, network_inputs, to_score
 from geomem.schedules import Schedule, get_schedule
 from geomem.scores.base import as_points, coefficients
@@ -94,7 +94,7 @@ class NetworkScore:
         ``geomem.checkpoints.format``."""
         ck = read_checkpoint(run_dir, device=device, step=step)
         where = Path(run_dir) / ("checkpoint.pt" if step is None else f"checkpoints (step {step})")
-        model = mlp_from_checkpoint(ck, ema=ema, where=where)
+        model = network_from_checkpoint(ck, ema=ema, where=where)  # config "arch"; none: MLP
         cfg = ck["config"]
         missing = [k for k in ("schedule", "parameterization", "sigma_data") if k not in cfg]
         if missing:
@@ -106,7 +106,7 @@ class NetworkScore:
             get_schedule(cfg["schedule"]),
             model.config.d,
             parameterization=cfg["parameterization"],
-            precond=Precond(cfg["sigma_data"]),
+            precond=precond_of(cfg),
             dtype=dtype,
             device=device,
         )

@@ -67,3 +67,51 @@ def _normalise(sv: torch.Tensor, paper: bool, d: int, K: int, sigma: float, v: f
         rest = sv[1:]
         return (rest / rest.max()).flip(0)
     return (sv * np.sqrt(d / K) * sigma**2).flip(0)  # ascending singular values of sigma^2 J
+
+
+def probe_singular_values(
+    score: Score,
+    x0,
+    t,
+    *,
+    rng: np.random.Generator,
+    n_probes: int | None = None,
+    draws: int = 1,
+    drop: int = 1,
+) -> np.ndarray:
+    """The authors' read-out (``analyze_spectrum.py``, ``compute_singular_values_orthg``):
+    (B, min(K, d) - drop) singular values, descending, of S / sigma_t with S (K, d) the scores
+    at x0 + sigma_t q_i for the K rows q_i of Haar-orthogonal matrices, the ``drop`` largest
+    dropped and the rest divided by their maximum; averaged over ``draws`` independent draws.
+
+    For each draw r = 0 .. R-1 one probe set Q_r = ``orthogonal_probes(d, K, rng)`` is drawn
+    and used at every point, so a call consumes ``rng`` the same way for any B. K defaults
+    to d (the authors': one d x d orthogonal matrix); their code has R = 1, drop = 1. The score
+    at x0 is not subtracted: for a linear score s(x) = A x the values are those of A at x0 = 0
+    when K is a multiple of d (the probe rows are then a tight frame, Q^T Q = (K/d) I).
+    """
+    x0 = _check_points(x0, score.d)
+    t, sigma, _ = _time(score, t)
+    d = score.d
+    K = d if n_probes is None else _validate.positive_int("n_probes", n_probes)
+    R = _validate.positive_int("draws", draws)
+    if isinstance(drop, bool) or not isinstance(drop, int) or not 0 <= drop < min(K, d):
+        _validate.fail("drop", f"an integer in [0, {min(K, d) - 1}]", drop)
+    total = np.zeros((x0.shape[0], min(K, d) - drop))
+    with torch.no_grad():
+        for _ in range(R):
+            Q = torch.as_tensor(orthogonal_probes(d, K, rng), dtype=x0.dtype, device=x0.device)
+            for b, xi in enumerate(x0):
+                S = score(xi[None] + sigma * Q, t).to(torch.float64) / sigma
+                sv = torch.linalg.svdvals(S)[drop:]
+                total[b] += (sv / sv.max().clamp(min=1e-300)).cpu().numpy()
+    return total / R
+
+
+def probe_scan(score: Score, points, ts, *, rng: np.random.Generator, **kw) -> np.ndarray:
+    """(L, B, min(K, d) - drop) ``probe_singular_values`` at the points (L, B, d) of each time
+    ``ts`` (L,), in order, drawing every level's probes from the one ``rng``."""
+    out = [
+        probe_singular_values(score, x, t, rng=rng, **kw) for x, t in zip(points, ts, strict=True)
+    ]
+    return np.stack(out)

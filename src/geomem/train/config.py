@@ -16,10 +16,14 @@ import geomem
 from geomem import _validate
 from geomem.boundary.devices import check_form
 from geomem.data import preset as data_preset
+from geomem.nets.arch import check_arch
 from geomem.nets.precond import check_parameterization
 from geomem.schedules import get_schedule
 
 OPTIMIZERS = ("radam", "adam")
+# fields added after runs were written, left out of the identity at their default, so
+# checkpoints and config.json files written before them still match their runs
+LATER_DEFAULTS = (("arch", "mlp"),)
 
 
 class RunConfig:
@@ -46,7 +50,12 @@ class RunConfig:
 
 def identity_of(config_json: dict) -> dict:
     """The run-identity fields of a config as stored in config.json or a checkpoint."""
-    return {k: v for k, v in config_json.items() if k not in RunConfig.NOT_IDENTITY}
+    later = dict(LATER_DEFAULTS)
+    return {
+        k: v
+        for k, v in config_json.items()
+        if k not in RunConfig.NOT_IDENTITY and not (k in later and v == later[k])
+    }
 
 
 @dataclass(frozen=True)
@@ -103,9 +112,11 @@ def check_training(cfg: TrainingFields) -> None:
 @dataclass(frozen=True)
 class TrainConfig(TrainingFields):
     """Everything that decides a training run on vector data (and so its final weights):
-    the training fields, the data preset and the MLP's sizes."""
+    the training fields, the data preset and the network (``arch`` and the MLP's sizes)."""
 
     preset: str = "paper"  # linear-manifold preset: preset.sample(N, rng(seed, TRAIN))
+    arch: str = "mlp"  # mlp (geomem's MLP, sizes below) | paper (the authors' DDPMTabular:
+    # fixed sizes, so width / n_blocks / emb_dim are unused; x fed unscaled, so sigma_data too)
     width: int = 128  # MLP width
     n_blocks: int = 2  # MLP residual blocks
     emb_dim: int = 128  # sinusoidal embedding size
@@ -113,19 +124,32 @@ class TrainConfig(TrainingFields):
     def __post_init__(self):
         super().__post_init__()
         data_preset(self.preset)
+        check_arch(self.arch)
         for name in ("width", "n_blocks", "emb_dim"):
             _validate.positive_int(name, getattr(self, name))
 
 
-# Presets: "paper" is SCIENCE.md §7.2; "cpu" is a small budget that trains in minutes on 2 cores
-# (larger lr, shorter EMA, fewer steps): its networks are *under-trained* relative to the paper.
+# sigma at the authors' smallest training time t = 1e-5 of sigma(t) = 0.01 (50 / 0.01)^t: their
+# t ~ U[1e-5, 1] is log sigma uniform on [log of this, log 50] (synthetic_score_common.py)
+PAPER_SIGMA_MIN = 0.01 * (50.0 / 0.01) ** 1e-5
+
+# Presets: "paper" is the authors' train_spectrum.py (SCIENCE.md §7.2): their network, RAdam
+# (no weight decay, no clipping), lr 1e-4, batch 128, EMA 0.9999, eps loss, VE sigma(t) with
+# t ~ U[1e-5, 1]; "cpu" is a small budget that trains in minutes on 2 cores (geomem's MLP,
+# larger lr, shorter EMA, fewer steps): its networks are *under-trained* relative to the paper.
 PRESETS = {
     "paper": {
+        "arch": "paper",
         "steps": 2_000_000,
         "batch_size": 128,
         "lr": 1e-4,
         "optimizer": "radam",
         "ema_decay": 0.9999,
+        "grad_clip": 0.0,
+        "parameterization": "eps",
+        "schedule": "ve",
+        "noise_min": PAPER_SIGMA_MIN,
+        "noise_max": 50.0,
         "checkpoint_every": 10_000,
     },
     "cpu": {

@@ -24,7 +24,7 @@ from geomem.scores.base import coefficients
 from geomem.train.config import TrainConfig
 from geomem.train.ensemble_state import EnsembleStepper, export_members, state_path
 from geomem.train.flat import FlatStack, compiled_kernel, step_kernel
-from geomem.train.loop import build_model, step_noise, training_set
+from geomem.train.loop import build_model, step_noise, train, training_set
 from geomem.train.runner import open_runs, run_steps, write_metrics
 from geomem.train.stacked import stacked_forward
 
@@ -90,7 +90,8 @@ def train_ensemble(
     ``NetworkScore.from_run``. While training, the stacked state is kept in
     ``state_dir/ensemble-<key>.pt`` (default: the run directories' common parent) and deleted
     at the end. Runs already finished are returned without training. Returns each member's
-    metrics dict (as ``train``), in order.
+    metrics dict (as ``train``), in order. Networks other than the MLP (``arch="paper"``) are
+    trained one after the other by ``train`` into the same run directories.
 
     ``compile=True`` runs the forward pass and the optimizer update through ``torch.compile``
     (needs a C++ compiler; about half a minute to compile, then faster steps; see
@@ -98,6 +99,11 @@ def train_ensemble(
     resumes bit-identically only under the same choice.
     """
     cfgs, run_dirs, d = check_members(cfgs, run_dirs)
+    if any(c.arch != "mlp" for c in cfgs):  # the stacked step is the MLP's: one by one
+        return [
+            train(c, p, progress=progress, checkpoint_steps=checkpoint_steps)
+            for c, p in zip(cfgs, run_dirs, strict=True)
+        ]
     cfgs, device, keep = open_runs(cfgs, run_dirs, checkpoint_steps)
     todo = [i for i, p in enumerate(run_dirs) if not (p / "metrics.json").is_file()]
     metrics = [

@@ -20,8 +20,10 @@ from geomem import _validate, boundary
 from geomem.checkpoints.format import CHECKPOINT, load_checkpoint, read_run, save_checkpoint
 from geomem.checkpoints.snapshots import snapshot_path
 from geomem.data import preset as data_preset
-from geomem.nets.mlp import MLP, MLPConfig, mlp_from_checkpoint
-from geomem.nets.precond import Precond, network_inputs, target
+from geomem.nets.arch import network_from_checkpoint, precond_of
+from geomem.nets.mlp import MLP, MLPConfig
+from geomem.nets.paper import PaperNet, PaperNetConfig
+from geomem.nets.precond import network_inputs, target
 from geomem.schedules import get_schedule
 from geomem.scores.base import coefficients
 from geomem.seeds import INIT, STEP, TRAIN, derive_seed, rng
@@ -38,10 +40,14 @@ def training_set(cfg: TrainConfig) -> np.ndarray:
     return data_preset(cfg.preset).sample(cfg.n_train, rng(cfg.seed, TRAIN))
 
 
-def build_model(cfg: TrainConfig, d: int) -> MLP:
-    """The MLP of ``cfg``, initialised from a generator seeded by [seed, INIT] (PyTorch's default
-    uniform(+-1/sqrt(fan_in)) law for Linear layers)."""
-    model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
+def build_model(cfg: TrainConfig, d: int) -> torch.nn.Module:
+    """The network of ``cfg`` (``cfg.arch``: the MLP, or the authors' ``PaperNet``), initialised
+    from a generator seeded by [seed, INIT] (PyTorch's default uniform(+-1/sqrt(fan_in)) law
+    for Linear layers; LayerNorm weights 1, biases 0)."""
+    if getattr(cfg, "arch", "mlp") == "paper":
+        model = PaperNet(PaperNetConfig(d=d))
+    else:
+        model = MLP(MLPConfig(d=d, width=cfg.width, n_blocks=cfg.n_blocks, emb_dim=cfg.emb_dim))
     g = torch.Generator().manual_seed(derive_seed(cfg.seed, INIT))
     with torch.no_grad():
         for mod in model.modules():
@@ -80,8 +86,12 @@ def dsm_loss(
     t = torch.as_tensor(sched.t_of_noise_var(torch.exp(2 * log_sigma)))
     a, s = coefficients(sched, t, x0.shape[0], x0.dtype, x0.device)
     xt = a * x0 + s * z
-    out = model(*network_inputs(xt, a, s, Precond(cfg.sigma_data)))
+    out = model(*network_inputs(xt, a, s, _precond(cfg)))
     return ((out - target(x0, z, cfg.parameterization)) ** 2).mean()
+
+
+def _precond(cfg):
+    return precond_of({"arch": getattr(cfg, "arch", "mlp"), "sigma_data": cfg.sigma_data})
 
 
 def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None, name: str = "out") -> None:
@@ -111,8 +121,8 @@ def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None, name: str 
                 "checkpoint", "a checkpoint of this run's config", f"{run_dir / CHECKPOINT}"
             )
         if isinstance(cfg, TrainConfig):  # its tensors must fit the config's network
-            mlp_from_checkpoint(ck, ema=False, where=run_dir / CHECKPOINT)
-            mlp_from_checkpoint(ck, ema=True, where=run_dir / CHECKPOINT)
+            network_from_checkpoint(ck, ema=False, where=run_dir / CHECKPOINT)
+            network_from_checkpoint(ck, ema=True, where=run_dir / CHECKPOINT)
 
 
 def train(
@@ -264,4 +274,4 @@ def load_run(run_dir: str | Path, *, ema: bool = True, device: str = "cpu", step
     """(model, TrainConfig, step) of a run directory; EMA weights by default; the final
     checkpoint, or the one kept at ``step`` (``runs.snapshots.list_checkpoints``)."""
     cfg, ck = read_run(run_dir, TrainConfig, device=device, step=step)
-    return mlp_from_checkpoint(ck, ema=ema).to(device), cfg, int(ck["step"])
+    return network_from_checkpoint(ck, ema=ema).to(device), cfg, int(ck["step"])

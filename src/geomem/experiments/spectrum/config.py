@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 import geomem
 from geomem import _validate
@@ -12,14 +13,15 @@ from geomem.boundary.sizes import matrix_bytes, scan_bytes
 from geomem.data import preset, query_points
 from geomem.data.queries import _noise
 from geomem.data.training import training_data
+from geomem.runs.config import to_dict
 from geomem.schedules import get_schedule
 from geomem.scores.network import NetworkScore
 from geomem.scores.sources import check_data_and_model, source_of
-from geomem.seeds import QUERIES, rng
+from geomem.seeds import QUERIES, SPECTRUM_PROBES, rng
 from geomem.spectra.scan import NoiseScan, scan_noise
 
 POINT_KINDS = ("train", "fresh", "origin")
-METHODS = ("auto", "closed-form", "gram", "autodiff")
+METHODS = ("auto", "closed-form", "gram", "autodiff", "probe")
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,17 @@ class SpectrumConfig:
     model: str = "exact"  # exact (empirical score of the N points) | population | RUN_DIR
     population_n: int = 100_000  # sample size of the population reference when not closed form
     schedule: str = "ve"  # ve | vp | ddpm | edm; results are reported on the v axis
-    method: str = "auto"  # auto | closed-form | gram | autodiff
+    method: str = "auto"  # auto | closed-form | gram | autodiff | probe (auto + the authors'
+    # orthogonal-probe singular values, spectra.network.probe_singular_values)
     threshold: float = 0.5  # threshold rule: tangent if r < threshold
     chunk_size: int = 4096  # training points per streamed chunk
     device: str = "cpu"
     version: str = field(default=geomem.__version__)
+    probes: int = 0  # method probe: K probe directions (0: K = d)
+    draws: int = 1  # method probe: R orthogonal draws averaged
+    drop: int = 1  # method probe: the k largest singular values dropped
+    # added later: out of to_dict (and the hash) at their defaults, so old hashes hold
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("probes", "draws", "drop")
 
     def __post_init__(self):
         _validate.positive_list("noise_var", self.noise_var)
@@ -57,6 +65,18 @@ class SpectrumConfig:
         _validate.positive("threshold", self.threshold)
         get_schedule(self.schedule)
         check_form("device", self.device)
+        check_probes(self)
+
+
+def check_probes(cfg: SpectrumConfig) -> None:
+    """The probe read-out's fields: K >= 0 (0: d), R >= 1, 0 <= drop < min(K, d) (d checked
+    by ``spectra.network.probe_singular_values``)."""
+    for name, low in (("probes", 0), ("draws", 1), ("drop", 0)):
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            _validate.fail(name, f"an integer >= {low}", value)
+    if cfg.probes and cfg.drop >= cfg.probes:
+        _validate.fail("drop", f"an integer < probes = {cfg.probes}", cfg.drop)
 
 
 def check_inputs(cfg: SpectrumConfig) -> None:
@@ -112,18 +132,36 @@ def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, Noi
         queries,
         cfg.noise_var,
         bases=bases,
-        method=cfg.method,
+        method="auto" if cfg.method == "probe" else cfg.method,
         threshold=cfg.threshold,
         progress=progress,
     )
     result = {
-        "config": asdict(cfg),
+        "config": to_dict(cfg),
         "N": int(X.shape[0]),
         "schedule": cfg.schedule,
         "model": cfg.model,
         **scan.to_json(),
     }
+    if cfg.method == "probe":
+        result["singular_values"] = probe_values(cfg, score, scan).tolist()
     if manifold is not None:
         result["blocks"] = manifold.block_labels()
         result["manifold"] = manifold.describe()
     return result, scan
+
+
+def probe_values(cfg: SpectrumConfig, score, scan: NoiseScan):
+    """(L, B, min(K, d) - drop) the authors' read-out at the scan's points and times, probes
+    from rng(seed, SPECTRUM_PROBES) (``spectra.network.probe_scan``)."""
+    from geomem.spectra.network import probe_scan
+
+    return probe_scan(
+        score,
+        scan.points,
+        scan.t,
+        rng=rng(cfg.seed, SPECTRUM_PROBES),
+        n_probes=cfg.probes or None,
+        draws=cfg.draws,
+        drop=cfg.drop,
+    )

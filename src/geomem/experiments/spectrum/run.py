@@ -14,7 +14,8 @@ def run(config: SpectrumConfig, run_dir: Path, *, progress: bool = False) -> dic
     """Measure the spectra of ``config`` into ``run_dir``; return the metrics.
 
     Writes ``arrays.npz`` (noise_var (L,), t (L,), spectra (L, B, d), dimension (L, B),
-    points (L, B, d) and, for presets, subspace_dimension (L, B, K)) and ``dimension.png``.
+    points (L, B, d), for presets subspace_dimension (L, B, K), for method probe
+    singular_values (L, B, min(K, d) - drop)) and ``dimension.png``.
     """
     result, scan = run_spectrum(config, progress=progress)
     arrays = {
@@ -26,6 +27,8 @@ def run(config: SpectrumConfig, run_dir: Path, *, progress: bool = False) -> dic
     }
     if scan.subspace_dimension is not None:
         arrays["subspace_dimension"] = scan.subspace_dimension
+    if "singular_values" in result:  # method probe: (L, B, min(K, d) - drop)
+        arrays["singular_values"] = np.asarray(result["singular_values"])
     io.save_npz(Path(run_dir) / "arrays.npz", arrays)
     mean_dim = scan.dimension.mean(axis=1)  # (L,)
     _plot(scan.noise_var, mean_dim, config, Path(run_dir) / "dimension.png")
