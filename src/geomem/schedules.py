@@ -1,6 +1,6 @@
 """Forward processes x_t = alpha_t x_0 + sigma_t z and the schedule-free noise axis.
 
-Every state is a VE state after dividing by alpha_t (SCIENCE.md §2), so each schedule also
+Every state is a VE state after dividing by alpha_t (docs/science.md §2), so each schedule also
 gives ``noise_var(t) = sigma_t**2 / alpha_t**2`` and its inverse ``t_of_noise_var``. All
 functions accept Python floats, NumPy arrays or torch tensors and return the same kind.
 """
@@ -199,7 +199,7 @@ def get_schedule(name: str) -> Schedule:
     return SCHEDULES[name]()
 
 
-# --- parameterisations (SCIENCE.md §2): s = -eps/sigma_t; s = (alpha_t D - x) / sigma_t^2 ---
+# --- parameterisations (docs/science.md §2): s = -eps/sigma_t; s = (alpha_t D - x) / sigma_t^2 ---
 
 
 def score_from_eps(eps, sigma_t):

@@ -1,4 +1,4 @@
-"""The exact empirical score sampled to small noise reproduces its training points (SCIENCE.md
+"""The exact empirical score sampled to small noise reproduces its training points (docs/science.md
 §9); the population score of the same manifold does not."""
 
 import math

@@ -1,4 +1,4 @@
-"""Exact scores: identities between routes and limits (SCIENCE.md §4)."""
+"""Exact scores: identities between routes and limits (docs/science.md §4)."""
 
 import math
 

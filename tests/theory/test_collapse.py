@@ -1,4 +1,4 @@
-"""Collapse and speciation times of Biroli et al. (SCIENCE.md §6)."""
+"""Collapse and speciation times of Biroli et al. (docs/science.md §6)."""
 
 import math
 

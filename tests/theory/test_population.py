@@ -1,4 +1,4 @@
-"""Population spectra and intermediate gaps (SCIENCE.md §4, §6)."""
+"""Population spectra and intermediate gaps (docs/science.md §4, §6)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""REM heuristic (SCIENCE.md §6): worked values, limits, the g = 0 reduction, monotonicity."""
+"""REM heuristic (docs/science.md §6): worked values, limits, the g = 0 reduction, monotonicity."""
 
 import ast
 import math

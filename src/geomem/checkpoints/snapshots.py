@@ -2,7 +2,7 @@
 
 Each is an ordinary checkpoint (``geomem.checkpoints.format`` format) of the run at that step,
 kept beside the run's final ``checkpoint.pt``, so a study can measure one run at many training
-times (SCIENCE.md §9). ``log_grid`` gives the usual choice: first, 2 first, 4 first, ... and
+times (docs/science.md §9). ``log_grid`` gives the usual choice: first, 2 first, 4 first, ... and
 the final step.
 """
 

@@ -1,4 +1,4 @@
-"""`geomem copies`: copies among generated samples against a training set (SCIENCE.md §9)."""
+"""`geomem copies`: copies among generated samples against a training set (docs/science.md §9)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from geomem.cli.options import float_list, int_list
 
 
 def _rem_kept(manifold, n_train, noise_var):
-    # the REM heuristic's kept dimension per block (SCIENCE.md §6), (L, K)
+    # the REM heuristic's kept dimension per block (docs/science.md §6), (L, K)
     from geomem.theory import theory_curves
 
     return theory_curves(manifold, n_train, noise_var).kept

@@ -1,4 +1,4 @@
-"""`geomem theory ...`: predictions of SCIENCE.md §6 as JSON (no scores are computed)."""
+"""`geomem theory ...`: predictions of docs/science.md §6 as JSON (no scores are computed)."""
 
 from __future__ import annotations
 

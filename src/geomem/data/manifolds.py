@@ -1,4 +1,4 @@
-"""Linear manifolds: orthogonal Gaussian subspace blocks embedded in R^d (SCIENCE.md §3).
+"""Linear manifolds: orthogonal Gaussian subspace blocks embedded in R^d (docs/science.md §3).
 
 x = sum_k U_k (std_k g_k), g_k ~ N(0, I_{m_k}); an optional thickness block fills the remaining
 directions with a small std; an optional normalisation puts each sample on the unit sphere.

@@ -1,4 +1,4 @@
-"""Query points at which spectra are measured (SCIENCE.md §7.1).
+"""Query points at which spectra are measured (docs/science.md §7.1).
 
 A query set is base points x0 (B, d) plus fixed standard-normal draws z (B, d). At a noise
 level it gives x = alpha_t (x0 + s z) with s = sqrt(noise_var) ("matched": the forward process

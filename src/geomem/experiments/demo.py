@@ -115,7 +115,7 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dic
 
 
 def _theory(cfg: DemoConfig, manifold) -> dict:
-    # REM prediction per N (SCIENCE.md §6); the population line is the N = inf limit
+    # REM prediction per N (docs/science.md §6); the population line is the N = inf limit
     curves = {f"N = {n}": theory_curves(manifold, n, cfg.noise_var) for n in cfg.n_train}
     return curves
 
@@ -173,7 +173,7 @@ def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
                 "Kept tangent directions per subspace against noise, "
                 "mean &plusmn; 1 std over query points. Memorization shows as a count below "
                 "the population line at the same v. Dashed, same colour: the REM heuristic "
-                "(SCIENCE.md §6) with the raw block stds, a block kept when "
+                "(docs/science.md §6) with the raw block stds, a block kept when "
                 "&sigma;&sup2;/(2 ln N) &lt; v &lt; &sigma;&sup2;; the dashed population line is "
                 "its N &rarr; &infin; limit. The heuristic ignores the sphere normalisation, which "
                 "divides each direction's variance by about 2.45 and turns one direction of the "

@@ -1,4 +1,4 @@
-"""Dimension against N on images (SCIENCE.md §7.3): one DDPM U-Net per nested subset of N
+"""Dimension against N on images (docs/science.md §7.3): one DDPM U-Net per nested subset of N
 images, its Jacobian spectra at a small DDPM step at training and held-out images, beside the
 exact empirical score of the same N images.
 

@@ -1,5 +1,5 @@
 """Trained networks on the linear-manifold preset against the exact empirical score of the same
-N points and the population reference (SCIENCE.md §7.2), one N per run, and the N-sweep.
+N points and the population reference (docs/science.md §7.2), one N per run, and the N-sweep.
 
 Per N: train (or resume) a network, then measure normalised spectra over a noise grid at B
 training points (matched noise) for three scores — ``network`` (autodiff Jacobian, float64,

@@ -1,6 +1,6 @@
 """Copies among generated samples: exact nearest neighbours streamed over the training set,
 copy criteria (ratio test, Carlini et al., memorized/spurious/generalized labels), per-block
-tests on linear manifolds, and one summary table (SCIENCE.md §9)."""
+tests on linear manifolds, and one summary table (docs/science.md §9)."""
 
 from geomem.memorization.blocks import block_copies, block_neighbors
 from geomem.memorization.criteria import (

@@ -1,4 +1,4 @@
-"""Copies block by block when the manifold basis is known (SCIENCE.md §9).
+"""Copies block by block when the manifold basis is known (docs/science.md §9).
 
 A model that lost the high-variance block copies its training points' coordinates there while
 still varying along the low-variance block: the ratio test on the projections U_k^T x flags

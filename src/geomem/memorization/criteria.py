@@ -1,4 +1,4 @@
-"""Copy criteria: pure functions of nearest-neighbour distances (SCIENCE.md §9).
+"""Copy criteria: pure functions of nearest-neighbour distances (docs/science.md §9).
 
 Distances are those of :class:`~geomem.memorization.Neighbors` (L2 / sqrt(d)), one row per
 generated sample, nearest first. Ratios do not depend on the normalisation; absolute

@@ -52,7 +52,7 @@ def copy_table(
     dtype: torch.dtype | str = torch.float32,
     device: str = "cpu",
 ) -> CopyTable:
-    """Copies among ``samples`` by every criterion of SCIENCE.md §9, in one table.
+    """Copies among ``samples`` by every criterion of docs/science.md §9, in one table.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """What a network sees and what its output means (EDM-style wrapper, Karras et al. 2022).
 
-Inputs are VE-equivalent (SCIENCE.md §2): x_in = c_in x / alpha_t with
+Inputs are VE-equivalent (docs/science.md §2): x_in = c_in x / alpha_t with
 c_in = 1 / sqrt(sigma_data^2 + v), and c_noise = log(v) / 2 = log(sigma_t / alpha_t).
 Outputs, by parameterisation:
 

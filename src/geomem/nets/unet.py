@@ -1,4 +1,4 @@
-"""The DDPM U-Net of Ho et al. (2020) as a score network on flat vectors (SCIENCE.md §7.3).
+"""The DDPM U-Net of Ho et al. (2020) as a score network on flat vectors (docs/science.md §7.3).
 
 diffusers' ``UNet2DModel`` does the work (imported lazily: the core needs no diffusers). The
 wrapper keeps geomem's network interface ``net(x_in (B, d), c_noise (B,)) -> (B, d)``: it

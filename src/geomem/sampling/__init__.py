@@ -1,4 +1,4 @@
-"""Reverse-time samplers for any Score (SCIENCE.md §9).
+"""Reverse-time samplers for any Score (docs/science.md §9).
 
 All samplers live on the schedule-free axis sigma = sqrt(noise_var): a score of any schedule
 is turned into its VE-equivalent s_VE(y, sigma) = alpha_t s(alpha_t y, t), and samples come

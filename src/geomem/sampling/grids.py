@@ -1,7 +1,7 @@
 """Noise grids: EDM's rho-spaced sigmas, and evenly spaced DDPM steps.
 
 The continuous samplers ("heun", "sde") work on the schedule-free axis sigma = sqrt(noise_var)
-(SCIENCE.md §2); the discrete ones ("ddpm", "ddim") on the DDPM schedule's own integer steps.
+(docs/science.md §2); the discrete ones ("ddpm", "ddim") on the DDPM schedule's own integer steps.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Probability-flow ODE in VE form, dy/dsigma = -sigma s_VE(y, sigma) (SCIENCE.md §9).
+"""Probability-flow ODE in VE form, dy/dsigma = -sigma s_VE(y, sigma) (docs/science.md §9).
 
 EDM's deterministic sampler (Karras et al. 2022, Alg. 1, no churn) takes Heun steps between
 positive noise levels and an Euler step into sigma = 0; that Euler step is the Tweedie denoiser

@@ -1,7 +1,7 @@
 """Any score on the schedule-free axis: the VE-equivalent score and the Tweedie denoiser.
 
 A state x_t = alpha_t x_0 + sigma_t z of any schedule is the VE state y = x_t / alpha_t with
-noise sigma = sigma_t / alpha_t = sqrt(noise_var) (SCIENCE.md §2). Its score there is
+noise sigma = sigma_t / alpha_t = sqrt(noise_var) (docs/science.md §2). Its score there is
 s_VE(y, sigma) = alpha_t s(alpha_t y, t),  t = schedule.t_of_noise_var(sigma^2).
 """
 

@@ -1,4 +1,4 @@
-"""Exact score of a finite training set (SCIENCE.md §4): what a perfectly trained model on N
+"""Exact score of a finite training set (docs/science.md §4): what a perfectly trained model on N
 points converges to.
 
 w_mu(x) = softmax_mu(-|x - alpha_t y_mu|^2 / (2 sigma_t^2)),  m(x) = sum_mu w_mu y_mu,

@@ -2,7 +2,7 @@
 
 x_0 ~ N(0, Sigma), Sigma = U diag(lambda) U^T, so p_t = N(0, alpha_t^2 Sigma + sigma_t^2 I) and
 s(x) = -(alpha_t^2 Sigma + sigma_t^2 I)^{-1} x,  J = -(alpha_t^2 Sigma + sigma_t^2 I)^{-1}.
-In VE form J = -(Sigma + v I)^{-1}: normalised eigenvalues v / (v + std_k^2) (SCIENCE.md §4).
+In VE form J = -(Sigma + v I)^{-1}: normalised eigenvalues v / (v + std_k^2) (docs/science.md §4).
 """
 
 from __future__ import annotations

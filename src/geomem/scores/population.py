@@ -1,4 +1,4 @@
-"""The population reference of a linear manifold (SCIENCE.md §4)."""
+"""The population reference of a linear manifold (docs/science.md §4)."""
 
 from __future__ import annotations
 

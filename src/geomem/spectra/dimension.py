@@ -1,4 +1,4 @@
-"""Dimension rules: pure functions of a Spectrum (SCIENCE.md §5). Each returns (B,) ints."""
+"""Dimension rules: pure functions of a Spectrum (docs/science.md §5). Each returns (B,) ints."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def ambiguous_directions(spectrum: Spectrum, low: float = 0.2, high: float = 0.8
     Such a direction is neither tangent (r ~ 0) nor normal (r ~ 1): for a model, typically a
     normal direction it has not learned (stuck half-way), which the threshold rule silently
     counts as tangent when r < 1/2. For the population score it is a direction with std^2 ~ v
-    (SCIENCE.md §6: r = v / (std^2 + v)), so a count > 0 also says the noise level sits on a
+    (docs/science.md §6: r = v / (std^2 + v)), so a count > 0 also says the noise level sits on a
     variance scale of the data. See :func:`is_ambiguous`.
     """
     if not 0 <= low < high:

@@ -1,6 +1,6 @@
 """FLIPD (Kamkari et al. 2024): local intrinsic dimension of a clean point from one trace.
 
-For a clean point x0 and a small noise level t, in VE-equivalent form (SCIENCE.md §2, §9)
+For a clean point x0 and a small noise level t, in VE-equivalent form (docs/science.md §2, §9)
 
     LID(x0) ~ d + v (tr J_VE(x0) + |s_VE(x0)|^2),   v = sigma_t^2 / alpha_t^2,
 

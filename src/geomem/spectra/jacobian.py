@@ -1,4 +1,4 @@
-"""Jacobians of scores and their normalised spectra (SCIENCE.md §5).
+"""Jacobians of scores and their normalised spectra (docs/science.md §5).
 
 Routes: ``closed-form`` (the score's own ``jacobian``), ``gram`` (k x k Gram matrix of the
 weighted training points, for EmpiricalScore), ``autodiff`` (torch.func, any Score).

@@ -1,4 +1,4 @@
-"""The paper's probe estimator of a network Jacobian's singular values (SCIENCE.md §5).
+"""The paper's probe estimator of a network Jacobian's singular values (docs/science.md §5).
 
 It returns a ``Spectrum`` of singular values. The exact route is
 ``jacobian_spectrum(score, x, t, method="autodiff")`` (torch.func, chunked, with the asymmetry
@@ -35,7 +35,7 @@ def probe_spectrum(
     probe_sigma: float | None = None,
     paper: bool = True,
 ) -> Spectrum:
-    """The paper's probe estimator of the Jacobian's singular values (SCIENCE.md §5).
+    """The paper's probe estimator of the Jacobian's singular values (docs/science.md §5).
 
     Scores at x0 + h q_i (h = ``probe_sigma``, default sigma_t, the forward noise of the
     level) for the K rows q_i of random orthogonal matrices, stacked

@@ -1,4 +1,4 @@
-"""The Spectrum object: normalised Jacobian spectra at one noise level (SCIENCE.md §5)."""
+"""The Spectrum object: normalised Jacobian spectra at one noise level (docs/science.md §5)."""
 
 from __future__ import annotations
 

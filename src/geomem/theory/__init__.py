@@ -1,4 +1,4 @@
-"""Theory beside measurement (SCIENCE.md §6), NumPy/SciPy only (never torch).
+"""Theory beside measurement (docs/science.md §6), NumPy/SciPy only (never torch).
 
 population  population normalised spectra of linear manifolds, intermediate gaps
 rem         the per-direction REM heuristic of Achilli et al. (as their code computes it)

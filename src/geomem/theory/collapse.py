@@ -1,5 +1,5 @@
 """Collapse and speciation times of Biroli, Bonnaire, de Bortoli & Mézard 2024 (arXiv
-2402.18491), SCIENCE.md §6.
+2402.18491), docs/science.md §6.
 
 Time variable: ``t`` is Ornstein-Uhlenbeck (VP) time, x_t = e^{-t} x_0 + sqrt(1 - e^{-2t}) z;
 the matching VE-equivalent noise variance is v = e^{2t} - 1. N = e^{load d} training points,

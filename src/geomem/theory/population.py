@@ -1,4 +1,4 @@
-"""Population normalised spectra of linear manifolds and their intermediate gaps (SCIENCE.md §4,
+"""Population normalised spectra of linear manifolds and their intermediate gaps (docs/science.md §4,
 §6; Ventura et al. 2024, arXiv 2410.05898).
 
 Time variable everywhere: the VE-equivalent noise variance v = sigma_t^2 / alpha_t^2.

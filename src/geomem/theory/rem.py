@@ -1,5 +1,5 @@
 """The per-direction random-energy-model (REM) heuristic of Achilli et al. 2024 (arXiv
-2410.08727), as the authors' code computes it (SCIENCE.md §6).
+2410.08727), as the authors' code computes it (docs/science.md §6).
 
 Time variable: the VE-equivalent noise variance v = sigma_t^2 / alpha_t^2. ``stds`` are data
 standard deviations sigma_i; for the paper's sphere-normalised preset the theory uses the raw
@@ -111,7 +111,7 @@ def kept_dimension(stds, n_train, noise_var, *, dims=None, normalized: bool = Tr
     """(L, K) predicted tangent directions kept per block at (N, v).
 
     Block k counts dims[k] when v_c,k < v < sigma_k^2 (not yet condensed, and tangent by the
-    threshold rule r = v / (v + sigma^2) < 1/2 of SCIENCE.md §5), else 0.
+    threshold rule r = v / (v + sigma^2) < 1/2 of docs/science.md §5), else 0.
     """
     s, m = _blocks(stds, dims)
     v = _checks.noise_vars(noise_var)[:, None]

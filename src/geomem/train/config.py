@@ -133,7 +133,7 @@ class TrainConfig(TrainingFields):
 # t ~ U[1e-5, 1] is log sigma uniform on [log of this, log 50] (synthetic_score_common.py)
 PAPER_SIGMA_MIN = 0.01 * (50.0 / 0.01) ** 1e-5
 
-# Presets: "paper" is the authors' train_spectrum.py (SCIENCE.md §7.2): their network, RAdam
+# Presets: "paper" is the authors' train_spectrum.py (docs/science.md §7.2): their network, RAdam
 # (no weight decay, no clipping), lr 1e-4, batch 128, EMA 0.9999, eps loss, VE sigma(t) with
 # t ~ U[1e-5, 1]; "cpu" is a small budget that trains in minutes on 2 cores (geomem's MLP,
 # larger lr, shorter EMA, fewer steps): its networks are *under-trained* relative to the paper.

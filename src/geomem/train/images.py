@@ -68,7 +68,7 @@ class ImageTrainConfig(TrainingFields):
         )
 
 
-# "paper": Ho et al. / SCIENCE.md §7.3 (needs H divisible by 8: CIFAR-10 32, CelebA 64).
+# "paper": Ho et al. / docs/science.md §7.3 (needs H divisible by 8: CIFAR-10 32, CelebA 64).
 # "gpu": sized for a 30-minute GPU slot (3 N). "cpu": Fashion-MNIST block-averaged to 14x14,
 # a small U-Net and a short budget (minutes per N on 2 cores): *under-trained* networks.
 PRESETS = {

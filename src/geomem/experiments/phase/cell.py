@@ -2,7 +2,7 @@
 training draw of size N, over a noise grid (the unit of work a sweep engine runs).
 
 Per block k the count is #{eig(U_k^T (-v J) U_k) < threshold} with U_k^T (-v J) U_k =
-I - U_k^T C U_k / v and C(x) the posterior covariance of the training points (SCIENCE.md §4-5,
+I - U_k^T C U_k / v and C(x) the posterior covariance of the training points (docs/science.md §4-5,
 per-subspace accounting). Routes (``route``), all exact:
 
 - ``"block-moments"`` (default, fastest): with z_k = U_k^T y, U_k^T C U_k = sum_mu w_mu z_k z_k^T

@@ -1,5 +1,5 @@
 """`geomem phase-diagram`: measured kept dimension per block of exact empirical scores on a grid
-of N x noise variance, beside the REM prediction (SCIENCE.md §6, "Phase diagram").
+of N x noise variance, beside the REM prediction (docs/science.md §6, "Phase diagram").
 
 The run directory gets ``config.json`` (first), ``table.jsonl`` (one row per (N, v) cell),
 ``arrays.npz`` (kept (nN, S, L, B, K)), ``agreement.json`` and the figures.

@@ -1,6 +1,6 @@
 """Training time as an axis: one ensemble of networks (one per N) read at checkpoints on a log
 grid of steps, against the exact score of the same N points and the population reference
-(SCIENCE.md §9, Bonnaire et al. 2025).
+(docs/science.md §9, Bonnaire et al. 2025).
 
 Per N and kept checkpoint: the kept dimension per block over the noise grid at B training
 points (matched noise, threshold rule, per-subspace accounting). The **memorization time**
