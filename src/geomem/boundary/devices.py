@@ -12,7 +12,7 @@ FORM = re.compile(r"^(cpu|cpu:0|cuda|cuda:\d+|mps)$")
 def check_form(name: str, device: object) -> str:
     """Return ``device`` if it is spelled like a torch device geomem uses (cpu, cuda[:K], mps)."""
     if not isinstance(device, str) or not FORM.match(device):
-        _validate.fail(name, "'cpu' (or 'cpu:0'), 'cuda', 'cuda:K' or 'mps'", device)
+        _validate.fail(name, "'cpu', 'cuda', 'cuda:K' or 'mps'", device)
     return device
 
 
