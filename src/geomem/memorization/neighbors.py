@@ -1,4 +1,5 @@
-"""Exact k nearest training points of each query, streamed over the training set (docs/science.md §9).
+"""Exact k nearest training points of each query, streamed over the training set
+(docs/science.md §9).
 
 Per chunk of training points x_j (shifted by the queries' mean into one reused buffer: the
 shift leaves distances unchanged and keeps the expanded form accurate far from the origin),

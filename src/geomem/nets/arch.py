@@ -10,7 +10,7 @@ from __future__ import annotations
 from torch import nn
 
 from geomem import _validate
-from geomem.nets.mlp import mlp_from_checkpoint
+from geomem.nets.mlp import load_frozen, mlp_from_checkpoint
 from geomem.nets.paper import PaperNet, PaperNetConfig
 from geomem.nets.precond import Precond
 
@@ -37,15 +37,9 @@ def network_from_checkpoint(checkpoint: dict, *, ema: bool = True, where=None) -
     if arch == "mlp":
         return mlp_from_checkpoint(checkpoint, ema=ema, where=where)
     check_arch(arch)
-    try:
-        d = int(checkpoint["model"]["layers.0.0.weight"].shape[1])
-        net = PaperNet(PaperNetConfig(d=d))
-        net.load_state_dict(checkpoint["ema" if ema else "model"])
-    except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        _validate.fail(
-            "checkpoint",
-            "the weights of the authors' network (arch 'paper')",
-            f"{where or 'checkpoint'} ({type(exc).__name__}: "
-            f"{(str(exc).splitlines() or [''])[0][:80]})",
-        )
-    return net.eval().requires_grad_(False)
+
+    def build():
+        return PaperNet(PaperNetConfig(d=int(checkpoint["model"]["layers.0.0.weight"].shape[1])))
+
+    what = "the weights of the authors' network (arch 'paper')"
+    return load_frozen(build, checkpoint, ema=ema, where=where, what=what)

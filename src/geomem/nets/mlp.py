@@ -94,16 +94,27 @@ def mlp_from_checkpoint(checkpoint: dict, *, ema: bool = True, where=None) -> ML
     """The residual MLP of a geomem training checkpoint (EMA weights unless ``ema=False``),
     frozen in eval mode; sizes from the checkpoint's config, d from its input layer."""
     cfg = checkpoint["config"]
-    try:
+
+    def build():
         d = int(checkpoint["model"]["inp.weight"].shape[1])
-        net = MLP(
+        return MLP(
             MLPConfig(d=d, width=cfg["width"], n_blocks=cfg["n_blocks"], emb_dim=cfg["emb_dim"])
         )
+
+    what = "the weights of geomem's residual MLP matching its config"
+    return load_frozen(build, checkpoint, ema=ema, where=where, what=what)
+
+
+def load_frozen(build, checkpoint: dict, *, ema: bool, where, what: str) -> torch.nn.Module:
+    """``build()`` loaded with the checkpoint's EMA (or raw) weights, frozen in eval mode; any
+    mismatch is one line naming ``what`` was expected."""
+    try:
+        net = build()
         net.load_state_dict(checkpoint["ema" if ema else "model"])
     except (KeyError, RuntimeError, TypeError, ValueError, IndexError, AttributeError) as exc:
         _validate.fail(
             "checkpoint",
-            "the weights of geomem's residual MLP matching its config",
+            what,
             f"{where or 'checkpoint'} ({type(exc).__name__}: "
             f"{(str(exc).splitlines() or [''])[0][:80]})",
         )

@@ -1,5 +1,5 @@
-"""Population normalised spectra of linear manifolds and their intermediate gaps (docs/science.md §4,
-§6; Ventura et al. 2024, arXiv 2410.05898).
+"""Population normalised spectra of linear manifolds and their intermediate gaps
+(docs/science.md §4, §6; Ventura et al. 2024, arXiv 2410.05898).
 
 Time variable everywhere: the VE-equivalent noise variance v = sigma_t^2 / alpha_t^2.
 For a Gaussian linear manifold (no sphere normalisation) the population Jacobian in VE form is
