@@ -10,8 +10,9 @@ the repository: the same numbers after a refactor, or the first cell that differ
 - demo: ``docs/results/demo`` (``metrics.json`` and ``arrays.npz``, written by the default
   ``geomem demo``; spectra to 1e-12, counts exactly).
 
-The training-time arrays need the 262k-step networks, which are not committed (only their
-read-outs are); their read-out code is covered by tests/experiments/test_training_time.py.
+- training-time: the exact-score and population columns of ``docs/results/training-time``
+  (the networks' columns need the 262k-step runs, which are not committed; their read-out
+  code is covered by tests/experiments/test_training_time.py).
 Exit status 1 when anything differs.
 """
 
@@ -143,7 +144,40 @@ def check_demo(tmp: Path) -> list[str]:
     return out
 
 
-CHECKS = {"phase": check_phase, "audit": check_audit, "demo": check_demo}
+def check_training_time(tmp: Path) -> list[str]:
+    """The exact and population columns of the training-time study (the networks' columns
+    need the 262k-step runs, which are not committed)."""
+    from geomem import seeds
+    from geomem.data import preset, query_points
+    from geomem.experiments.training_time.study import TrainingTimeConfig, reference_kept
+    from geomem.train.loop import training_set
+
+    ref = RESULTS / "training-time"
+    raw = json.loads((ref / "config.json").read_text())
+    cfg = TrainingTimeConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+    bases = preset(cfg.preset).block_bases()
+    v = np.asarray([*cfg.noise_var, cfg.tau_noise_var])
+    out = []
+    with np.load(ref / "arrays.npz") as committed:
+        for tcfg in cfg.members():
+            X = training_set(tcfg)
+            rng = seeds.rng(cfg.seed, seeds.QUERIES)
+            q = query_points("train", cfg.n_points, rng, X_train=X, noise="matched")
+            kept = reference_kept(cfg, X, q, bases, v)
+            for name, arr in kept.items():
+                key = f"{name}_N{tcfg.n_train}"
+                if not np.allclose(committed[key], arr, rtol=1e-12, atol=1e-12):
+                    out.append(f"docs/results/training-time/arrays.npz[{key}] differs")
+    print(f"training-time (exact, population): {'same' if not out else 'DIFFERENT'}", flush=True)
+    return out
+
+
+CHECKS = {
+    "phase": check_phase,
+    "audit": check_audit,
+    "demo": check_demo,
+    "training-time": check_training_time,
+}
 
 
 def main() -> int:

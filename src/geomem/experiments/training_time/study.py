@@ -90,7 +90,9 @@ class TrainingTimeConfig:
         ]
 
 
-def _reference_kept(cfg, X, queries, bases, v) -> dict:
+def reference_kept(cfg, X, queries, bases, v) -> dict:
+    """{"exact", "population"} (L, K) mean kept directions per block of the two reference
+    scores at the queries (what the study measures beside each network)."""
     sched = get_schedule("ve")
     rng = seeds.rng(cfg.seed, seeds.POPULATION)
     scores = {
@@ -117,7 +119,7 @@ def measure_member(cfg: TrainingTimeConfig, tcfg, run: Path, *, progress=False) 
         "train", cfg.n_points, seeds.rng(cfg.seed, seeds.QUERIES), X_train=X, noise="matched"
     )
     v = np.asarray([*cfg.noise_var, cfg.tau_noise_var])
-    out = _reference_kept(cfg, X, queries, bases, v)
+    out = reference_kept(cfg, X, queries, bases, v)
     steps, kept = [], []
     from tqdm.auto import tqdm
 
