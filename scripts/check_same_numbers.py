@@ -1,15 +1,14 @@
 """Regenerate committed results from their own config.json and diff them against the files in
 the repository: the same numbers after a refactor, or the first cell that differs.
 
-    python scripts/check_same_numbers.py [--only phase,audit,demo] [--keep DIR]
+    python scripts/check_same_numbers.py [--only phase,audit,demo,training-time] [--keep DIR]
 
 - phase: every ``docs/results/phase-diagram*/`` (``table.jsonl`` and the integer arrays,
   exactly; ``agreement.json`` without its timing);
 - audit: ``docs/results/audit/fixture`` (``summary.json`` without timings, ``per_image.csv``,
   ``samples.csv`` and the verdict exactly; FLIPD and spectra of its float32 model to 1e-5);
 - demo: ``docs/results/demo`` (``metrics.json`` and ``arrays.npz``, written by the default
-  ``geomem demo``; spectra to 1e-12, counts exactly).
-
+  ``geomem demo``; spectra to 1e-12, counts exactly);
 - training-time: the exact-score and population columns of ``docs/results/training-time``
   (the networks' columns need the 262k-step runs, which are not committed; their read-out
   code is covered by tests/experiments/test_training_time.py).
