@@ -74,7 +74,7 @@ def training_set(cfg: PhaseCellConfig) -> tuple[np.ndarray, LinearManifold]:
 def _counts(Ckk: list[torch.Tensor], v: float, threshold: float) -> np.ndarray:
     # (B, K): #{eig(I - C_kk / v) < threshold} = #{eig(C_kk) > (1 - threshold) v}
     return np.stack(
-        [np.sum(torch.linalg.eigvalsh(C).numpy() > (1 - threshold) * v, axis=1) for C in Ckk],
+        [np.sum(torch.linalg.eigvalsh(C, UPLO="L").numpy() > (1 - threshold) * v, 1) for C in Ckk],
         axis=1,
     )
 
@@ -83,8 +83,11 @@ def _block_moments_route(X, queries, noise_var, bases, cfg) -> np.ndarray:
     Y = torch.as_tensor(X, dtype=torch.float64)
     Us = [torch.as_tensor(U, dtype=torch.float64) for U in bases]
     Z = [Y @ U for U in Us]  # (N, m_k) block coordinates
-    outer = torch.cat([(z[:, :, None] * z[:, None, :]).flatten(1) for z in Z], 1)
-    y2, sizes = (Y**2).sum(1), [U.shape[1] for U in Us]
+    sizes = [U.shape[1] for U in Us]
+    low = [torch.tril_indices(m, m) for m in sizes]  # eigvalsh reads the lower triangle only
+    outer = torch.cat([z[:, i][:, :, None].mul(z[:, j][:, :, None]).flatten(1)
+                       for z, (i, j) in zip(Z, low, strict=True)], 1)  # fmt: skip
+    y2, widths = (Y**2).sum(1), [idx.shape[1] for idx in low]
     out = []
     for v in noise_var:
         x = torch.as_tensor(queries.at(v), dtype=torch.float64)
@@ -95,11 +98,13 @@ def _block_moments_route(X, queries, noise_var, bases, cfg) -> np.ndarray:
             W, Zk, Ok = W[:, keep], [z[keep] for z in Z], outer[keep]
         else:
             Zk, Ok = Z, outer
-        S = torch.split(W @ Ok, [m * m for m in sizes], dim=1)
-        Ckk = [
-            s.reshape(-1, m, m) - (W @ z)[:, :, None] * (W @ z)[:, None, :]
-            for s, z, m in zip(S, Zk, sizes, strict=True)
-        ]
+        S = torch.split(W @ Ok, widths, dim=1)  # lower-triangle second moments per block
+        Ckk = []
+        for s, z, m, (i, j) in zip(S, Zk, sizes, low, strict=True):
+            M = torch.zeros(s.shape[0], m, m, dtype=s.dtype)
+            M[:, i, j] = s
+            mu = W @ z
+            Ckk.append(M - mu[:, :, None] * mu[:, None, :])
         out.append(_counts(Ckk, v, cfg.threshold))
     return np.stack(out)
 
