@@ -12,7 +12,7 @@ import numpy as np
 
 from geomem import _validate
 from geomem.scores.base import Score
-from geomem.spectra.dimension import ambiguous_directions, spike_dimension
+from geomem.spectra.dimension import ambiguous_directions
 from geomem.spectra.multiscale import knee, plateau
 from geomem.spectra.spectrum import Spectrum
 
@@ -97,7 +97,8 @@ def lid(
 
     pd = _pandas()
     low, high = band
-    rules = ("threshold", "gap")
+    spike = score.d >= SPIKE_SKIP + 3
+    rules = ("threshold", "gap", "spike") if spike else ("threshold", "gap")
     res = measure(
         score, points, noise_var, route=route, rules=rules, threshold=threshold,
         with_flipd=with_flipd, rng=rng, progress=progress, **measure_kw,
@@ -111,17 +112,10 @@ def lid(
         "route": np.full((L, B), res.route, dtype=object),
         "threshold": res.dimension("threshold"),
         "gap": res.dimensions.get("gap", nan),
-        "spike": nan,
+        "spike": res.dimensions.get("spike", nan),
         "flipd": nan if res.flipd is None else res.flipd,
     }
     cols.update(_spectrum_columns(res.spectra, res.noise_var, (L, B), low, high))
-    if res.spectra is not None and res.spectra.shape[2] >= SPIKE_SKIP + 3:
-        cols["spike"] = np.stack(
-            [
-                spike_dimension(Spectrum(r, float(v), res.route))
-                for r, v in zip(res.spectra, res.noise_var, strict=True)
-            ]
-        ).astype(np.float64)
     frame = pd.DataFrame({k: np.asarray(c).reshape(-1) for k, c in cols.items()})
     for name in ("threshold", "gap", "spike", "n_below_half", "ambiguous_count"):
         col = frame[name].to_numpy(dtype=np.float64)

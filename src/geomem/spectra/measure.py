@@ -3,7 +3,7 @@ result type, with per-point dimensions for every rule (and FLIPD) at every noise
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -48,7 +48,11 @@ class Measurement:
     se: np.ndarray  # (L, B) standard error of the dimension (0 on exact/dense routes)
     spectra: np.ndarray | None = None  # (L, B, d)
     flipd: np.ndarray | None = None  # (L, B)
-    rules: tuple[str, ...] = field(default=("threshold",))
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The rules measured (the SLQ route: the threshold rule only)."""
+        return tuple(self.dimensions)
 
     def dimension(self, rule: str = "threshold") -> np.ndarray:
         """(L, B) dimension by ``rule``."""
@@ -148,5 +152,4 @@ def measure(
         np.stack(se),
         np.stack(spectra) if spectra else None,
         np.stack(lids) if lids else None,
-        tuple(dims),
     )

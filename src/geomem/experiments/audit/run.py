@@ -104,7 +104,7 @@ def run_audit(
     clock["samples_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     x0 = inputs.train[inputs.chosen["train"]].astype(np.float64)
-    den = sanity.denoising(m.score, x0, inputs.times, inputs.train, cfg.seed)
+    den = sanity.denoising(m.score, x0, inputs.noise_var, inputs.train, cfg.seed)
     health = {"denoising": den, "samples": sanity.sample_range(S, inputs.train)}
     health |= sanity.check(dims, m.d, den, health["samples"])
     clock["sanity_s"] = time.perf_counter() - t0

@@ -5,7 +5,7 @@ other images) keeps every dimension at every image, so it would pass the dimensi
 "generalizing". Three checks, each with its numbers in ``summary.json``:
 
 - **denoising**: at each audit level v the model's Tweedie estimate of its training images,
-  x̂0 = (x_t + sigma_t^2 s(x_t, t)) / alpha_t with x_t = alpha_t x0 + sigma_t z, against the
+  x̂0 = y + v s_VE(y) with y = x0 + sqrt(v) z (the VE-equivalent state), against the
   best trivial denoiser (the noisy image itself, or the training mean): a model of the data
   beats it at some level (``ratio`` = model error / trivial error < 1);
 - **samples**: the generated samples stay within the data's range (fraction of samples with a
@@ -27,6 +27,7 @@ import torch
 from scipy.stats import mannwhitneyu
 
 from geomem import seeds
+from geomem.sampling.ve import tweedie
 
 RANGE_FACTOR = 2.0  # a sample pixel beyond this times the largest training |value| is wild
 WILD_SAMPLES = 0.5  # "not a model" when more than this fraction of samples is wild
@@ -50,21 +51,20 @@ def power(n_train: int, n_held: int, n_levels: int, alpha: float) -> dict:
     return {"smallest_p": p, "can_detect": p < alpha, "n_images_needed": need}
 
 
-def denoising(score, x0: np.ndarray, times: np.ndarray, train: np.ndarray, seed: int) -> dict:
-    """Per level: mean squared error per pixel of the model's Tweedie denoiser at clean images
-    x0 (K, d), of the identity and of the training mean, and their ratio (model / best)."""
-    sched, dtype = score.schedule, getattr(score, "dtype", torch.float64)
+def denoising(score, x0: np.ndarray, noise_var: np.ndarray, train: np.ndarray, seed: int) -> dict:
+    """Per level v: mean squared error per pixel of the model's Tweedie denoiser at clean images
+    x0 (K, d) noised to y = x0 + sqrt(v) z (``geomem.sampling.ve.tweedie``), of the identity
+    (y itself) and of the training mean, and their ratio (model / best)."""
+    dtype = getattr(score, "dtype", torch.float64)
     gen = seeds.rng(seed, seeds.DENOISE)
     mu = train.mean(0)
     rows = []
-    for t in times:
-        a, s = float(sched.alpha(float(t))), float(sched.sigma(float(t)))
-        z = gen.standard_normal(x0.shape)
-        xt = a * x0 + s * z
+    for v in noise_var:
+        y = x0 + np.sqrt(v) * gen.standard_normal(x0.shape)
         with torch.no_grad():
-            sc = score(torch.as_tensor(xt, dtype=dtype), float(t)).double().cpu().numpy()
-        model = float(np.mean(((xt + s**2 * sc) / a - x0) ** 2))
-        ident = float(np.mean((xt / a - x0) ** 2))
+            D = tweedie(score, torch.as_tensor(y, dtype=dtype), float(np.sqrt(v)))
+        model = float(np.mean((D.double().cpu().numpy() - x0) ** 2))
+        ident = float(np.mean((y - x0) ** 2))
         mean = float(np.mean((mu - x0) ** 2))
         rows.append(
             {"model": model, "identity": ident, "mean": mean, "ratio": model / min(ident, mean)}
