@@ -86,13 +86,18 @@ def _num(cell: str):
         return cell
 
 
+def _config(cls, path: Path):
+    """A frozen study config from its committed config.json (lists back to tuples)."""
+    raw = json.loads(path.read_text())
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+
+
 def check_phase(tmp: Path) -> list[str]:
     from geomem.experiments.phase.diagram import PhaseConfig, run_phase, write_config
 
     out = []
     for ref in sorted(RESULTS.glob("phase-diagram*")):
-        raw = json.loads((ref / "config.json").read_text())
-        cfg = PhaseConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        cfg = _config(PhaseConfig, ref / "config.json")
         new = tmp / ref.name
         write_config(cfg, new)
         run_phase(cfg, new)
@@ -108,8 +113,7 @@ def check_audit(tmp: Path) -> list[str]:
     from geomem.experiments.audit.run import run_audit
 
     ref = RESULTS / "audit" / "fixture"
-    raw = json.loads((ref / "config.json").read_text())
-    cfg = AuditConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+    cfg = _config(AuditConfig, ref / "config.json")
     new = tmp / "audit-fixture"
     run_audit(cfg, new)
     # a float32 model: FLIPD and spectra agree to float32 round-off between machines and
@@ -152,8 +156,7 @@ def check_training_time(tmp: Path) -> list[str]:
     from geomem.train.loop import training_set
 
     ref = RESULTS / "training-time"
-    raw = json.loads((ref / "config.json").read_text())
-    cfg = TrainingTimeConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+    cfg = _config(TrainingTimeConfig, ref / "config.json")
     bases = preset(cfg.preset).block_bases()
     v = np.asarray([*cfg.noise_var, cfg.tau_noise_var])
     out = []

@@ -8,7 +8,7 @@ import numpy as np
 
 from geomem import _validate, seeds
 from geomem.boundary import read_json
-from geomem.data import LinearManifold
+from geomem.data import LinearManifold, preset
 from geomem.schedules import Schedule, get_schedule
 from geomem.scores.base import Score
 from geomem.scores.empirical import EmpiricalScore
@@ -117,8 +117,6 @@ def check_data_and_model(cfg) -> None:
     """The data spec shared by the spectrum and sample studies: exactly one of a preset (with
     N >= 1) or a data file, and a model that is 'exact', 'population' (needs a preset) or a
     run trained on that same data."""
-    from geomem.data import preset
-
     if (cfg.preset is None) == (cfg.data_file is None):
         _validate.fail(
             "data",

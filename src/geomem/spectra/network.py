@@ -45,6 +45,11 @@ def probe_spectrum(
     scaled by sqrt(d / K) and by v, giving estimates of the singular values of v J_VE -> (B, d).
     K defaults to d (the paper's image code uses 4d).
     """
+    if paper:  # the authors' read-out, ascending
+        vals = probe_singular_values(
+            score, x0, t, rng=rng, n_probes=n_probes, probe_sigma=probe_sigma
+        )
+        return Spectrum(vals[:, ::-1].copy(), float(_time(score, t)[2]), "probes", "singular")
     x0 = _check_points(x0, score.d)
     t, sigma, v = _time(score, t)
     d = score.d
@@ -54,19 +59,10 @@ def probe_spectrum(
     out = []
     with torch.no_grad():
         for xi in x0:
-            S = score(xi[None] + h * Q, t).to(torch.float64)
-            if not paper:
-                S = S - score(xi[None], t).to(torch.float64)
+            S = score(xi[None] + h * Q, t).to(torch.float64) - score(xi[None], t).to(torch.float64)
             sv = torch.linalg.svdvals(S / h)
-            out.append(_normalise(sv, paper, d, K, sigma, v))
+            out.append((sv * np.sqrt(d / K) * sigma**2).flip(0))  # ascending, of sigma^2 J
     return Spectrum(torch.stack(out).cpu().numpy(), v, "probes", "singular")
-
-
-def _normalise(sv: torch.Tensor, paper: bool, d: int, K: int, sigma: float, v: float):
-    if paper:
-        rest = sv[1:]
-        return (rest / rest.max()).flip(0)
-    return (sv * np.sqrt(d / K) * sigma**2).flip(0)  # ascending singular values of sigma^2 J
 
 
 def probe_singular_values(
@@ -78,6 +74,7 @@ def probe_singular_values(
     n_probes: int | None = None,
     draws: int = 1,
     drop: int = 1,
+    probe_sigma: float | None = None,
 ) -> np.ndarray:
     """The authors' read-out (``analyze_spectrum.py``, ``compute_singular_values_orthg``):
     (B, min(K, d) - drop) singular values, descending, of S / sigma_t with S (K, d) the scores
@@ -89,6 +86,7 @@ def probe_singular_values(
     to d (the authors': one d x d orthogonal matrix); their code has R = 1, drop = 1. The score
     at x0 is not subtracted: for a linear score s(x) = A x the values are those of A at x0 = 0
     when K is a multiple of d (the probe rows are then a tight frame, Q^T Q = (K/d) I).
+    ``probe_sigma`` replaces sigma_t as the probes' step h (scores at x0 + h q_i, over h).
     """
     x0 = _check_points(x0, score.d)
     t, sigma, _ = _time(score, t)
@@ -97,12 +95,13 @@ def probe_singular_values(
     R = _validate.positive_int("draws", draws)
     if isinstance(drop, bool) or not isinstance(drop, int) or not 0 <= drop < min(K, d):
         _validate.fail("drop", f"an integer in [0, {min(K, d) - 1}]", drop)
+    h = sigma if probe_sigma is None else _validate.positive("probe_sigma", probe_sigma)
     total = np.zeros((x0.shape[0], min(K, d) - drop))
     with torch.no_grad():
         for _ in range(R):
             Q = torch.as_tensor(orthogonal_probes(d, K, rng), dtype=x0.dtype, device=x0.device)
             for b, xi in enumerate(x0):
-                S = score(xi[None] + sigma * Q, t).to(torch.float64) / sigma
+                S = score(xi[None] + h * Q, t).to(torch.float64) / h
                 sv = torch.linalg.svdvals(S)[drop:]
                 total[b] += (sv / sv.max().clamp(min=1e-300)).cpu().numpy()
     return total / R
