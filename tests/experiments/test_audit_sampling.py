@@ -183,3 +183,16 @@ def test_dry_run_prices_itself_in_seconds(tmp_path, capsys):
     model = load_model(FIXTURE / "tiny-memorizer")
     cfg = AuditConfig("m", "x", n_images=2, samples=4)
     assert cost.count(cfg, model, 2, 2) == {k: c[k] for k in cost.count(cfg, model, 2, 2)}
+
+
+def test_ve_levels_outside_the_pipelines_range_or_ddpm_steps_are_refused():
+    """A VE model's audit levels v = (2 sigma)^2 must lie in its trained sigma range
+    [(2 sigma_min)^2, (2 sigma_max)^2] = [4e-4, 1e4]; DDPM steps mean nothing for it."""
+    model = load_model(VE_FIXTURE)
+    t, v = measure.times_of(model.score, AuditConfig("m", "x", noise_var=(4e-4, 0.01, 1e4)))
+    np.testing.assert_allclose(model.score.schedule.noise_var(t), v, rtol=1e-12)
+    assert t[0] == pytest.approx(0.0, abs=1e-12) and t[-1] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match=r"noise_var: expected levels in the model's range"):
+        measure.times_of(model.score, AuditConfig("m", "x", noise_var=(1e-4,)))
+    with pytest.raises(ValueError, match=r"step: expected a DDPM model"):
+        measure.times_of(model.score, AuditConfig("m", "x", step=(10.0,)))
