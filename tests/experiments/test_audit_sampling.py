@@ -196,3 +196,25 @@ def test_ve_levels_outside_the_pipelines_range_or_ddpm_steps_are_refused():
         measure.times_of(model.score, AuditConfig("m", "x", noise_var=(1e-4,)))
     with pytest.raises(ValueError, match=r"step: expected a DDPM model"):
         measure.times_of(model.score, AuditConfig("m", "x", step=(10.0,)))
+
+
+def test_a_sampler_the_model_cannot_use_is_refused_before_anything_is_written(tmp_path, capsys):
+    """ddim on a VE model, ddpm on a learned-variance DDPM pipeline: one line, exit 2, no
+    config.json (they used to fail after it was written)."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "rgb.npy", rng.uniform(-1, 1, (4, 3, 8, 8)).astype(np.float32))
+    np.save(tmp_path / "grey.npy", rng.uniform(-1, 1, (4, 1, 8, 8)).astype(np.float32))
+    unet = tiny_unet(learned=True)
+    sched = diffusers.DDPMScheduler(num_train_timesteps=100, variance_type="learned_range")
+    diffusers.DDPMPipeline(unet=unet, scheduler=sched).save_pretrained(tmp_path / "learned")
+    cases = [
+        ((VE_FIXTURE, "--train", tmp_path / "rgb.npy", "--sampler", "ddim"), "--sampler"),
+        ((tmp_path / "learned", "--train", tmp_path / "grey.npy", "--sampler", "ddpm"),
+         "scheduler variance_type"),
+    ]  # fmt: skip
+    for args, param in cases:
+        code, _, err = cli(capsys, "audit", *args, *OPTS, "--out", tmp_path / "r")
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1, err
+        assert lines[0].startswith(f"geomem: error: {param}: expected "), err
+        assert not (tmp_path / "r").exists()

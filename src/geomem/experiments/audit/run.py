@@ -54,7 +54,7 @@ def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
         held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="heldout")
     times, v = measure.times_of(model.score, cfg)
     if cfg.samples:
-        samples.pipeline_semantics(cfg, model)  # its scheduler config refused now, not later
+        samples.check(cfg, model)  # an unusable sampler refused now, not after config.json
     chosen = {"train": _choose(len(train), cfg, TRAIN)}
     if held is not None:
         chosen["heldout"] = _choose(len(held), cfg, QUERIES)

@@ -14,10 +14,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from geomem import _validate
 from geomem.memorization import copy_table
 from geomem.sampling import SamplerConfig, sample, score_evaluations
+from geomem.sampling.config import DISCRETE
 from geomem.sampling.pipeline import SchedulerSemantics, sample_pipeline
 from geomem.sampling.pipeline_ve import VeSemantics, sample_score_sde_ve
+from geomem.schedules import DDPM
 
 VE_PC = "score_sde_ve"  # the ScoreSdeVePipeline's predictor-corrector sampler
 
@@ -61,6 +64,16 @@ def pipeline_semantics(cfg, model):
     if name not in ("ddim", "ddpm") or _ve(model):
         return None
     return SchedulerSemantics.from_config(sched_cfg, name)
+
+
+def check(cfg, model) -> None:
+    """Refuse, before anything is written, a sampler the model cannot be sampled with: its
+    scheduler config's unsupported options (``pipeline_semantics``), or a discrete DDPM/DDIM
+    sampler on a model without a DDPM schedule."""
+    if pipeline_semantics(cfg, model) is None and sampler_name(cfg, model) in DISCRETE:
+        if not isinstance(model.score.schedule, DDPM):
+            got = f"{cfg.sampler} for a {type(model.score.schedule).__name__} model"
+            _validate.fail("sampler", "heun or sde (ddim and ddpm need a DDPM schedule)", got)
 
 
 def evaluations(cfg, model) -> int:
