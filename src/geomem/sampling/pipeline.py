@@ -91,6 +91,12 @@ class SchedulerSemantics:
         return np.round(np.arange(n_train, 0, -n_train / steps)).astype(np.int64) - 1
 
 
+def randn(shape, generator: torch.Generator, dtype, device) -> torch.Tensor:
+    """N(0, I) drawn on the generator's device and moved to ``device``, as diffusers'
+    ``randn_tensor`` does: a CPU generator gives the same draws whatever the model's device."""
+    return torch.randn(shape, generator=generator, dtype=dtype, device=generator.device).to(device)
+
+
 def _abar(schedule: DDPM) -> torch.Tensor:
     # diffusers' float32 alphas_cumprod, from the schedule's own betas
     return torch.as_tensor(schedule.alpha(np.arange(schedule.n_steps, dtype=np.float64)) ** 2)
@@ -115,7 +121,7 @@ def _step(score, sem: SchedulerSemantics, x, t: int, prev: int, abar, generator)
     if t == 0:
         return mean
     var = beta if sem.variance_type == "fixed_large" else max((1 - a_p) / (1 - a_t) * beta, 1e-20)
-    z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    z = randn(x.shape, generator, x.dtype, x.device)
     return mean + var**0.5 * z
 
 
@@ -156,7 +162,7 @@ def sample_pipeline(
     out = []
     for start in range(0, n_samples, batch_size):
         B = min(batch_size, n_samples - start)
-        x = torch.randn((B, score.d), generator=generator, dtype=dtype)
+        x = randn((B, score.d), generator, dtype, getattr(score, "device", "cpu"))
         for t in ts:
             x = _step(score, semantics, x, int(t), int(t) - ratio, abar, generator)
             if callback is not None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import torch
 
 from geomem import _validate
+from geomem.sampling.pipeline import randn
 from geomem.scores.diffusers_ve import SCALE, ScoreSdeVeScore
 
 
@@ -92,23 +93,24 @@ def sample_score_sde_ve(
     if steps < 2:
         _validate.fail("steps", "at least 2 (the predictor needs two noise levels)", steps)
     ts, discrete = semantics.grid(steps)
+    device = getattr(score, "device", "cpu")
     out = []
     for start in range(0, n_samples, batch_size):
         B = min(batch_size, n_samples - start)
-        x = SCALE * (torch.randn((B, score.d), generator=generator) * semantics.sigma_max) - 1
-        x = x.to(dtype)
+        z = randn((B, score.d), generator, torch.float32, device)
+        x = (SCALE * (z * semantics.sigma_max) - 1).to(dtype)
         mean = x
         for t in ts:
             for _ in range(semantics.correct_steps):
                 s = score(x, float(t)).to(dtype)
-                z = torch.randn(x.shape, generator=generator).to(dtype)
+                z = randn(x.shape, generator, torch.float32, device).to(dtype)
                 eps = 2 * (semantics.snr * _norm(z) / _norm(s)) ** 2
                 x = x + eps * s + (2 * eps) ** 0.5 * z
             k = int((t * (steps - 1)).long())
             g2 = discrete[k] ** 2 - (discrete[k - 1] ** 2 if k > 0 else 0.0)
             g2 = SCALE**2 * float(g2)
             s = score(x, float(t)).to(dtype)
-            z = torch.randn(x.shape, generator=generator, dtype=dtype)
+            z = randn(x.shape, generator, dtype, device)
             mean = x + g2 * s
             x = mean + g2**0.5 * z
             if callback is not None:

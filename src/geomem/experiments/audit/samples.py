@@ -90,12 +90,14 @@ def evaluations(cfg, model) -> int:
 
 def draw(model, cfg, *, progress: bool = False) -> torch.Tensor:
     """(S, d) samples of ``model`` with generator seed ``cfg.seed``, as its pipeline draws
-    them (``pipeline_semantics``) or by ``geomem.sampling.sample``."""
+    them (``pipeline_semantics``; a CPU generator whatever the device, so that the samples are
+    the CPU pipeline's) or by ``geomem.sampling.sample``."""
     scfg = sampler_config(cfg, model)
-    gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
     sem = pipeline_semantics(cfg, model)
     if sem is None:
+        gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
         return sample(model.score, cfg.samples, scfg, generator=gen, progress=progress)
+    gen = torch.Generator().manual_seed(cfg.seed)  # on the CPU, as a pipeline's generator
     n_batches = -(-cfg.samples // scfg.batch_size)
     bar = tqdm(total=n_batches * cfg.sampler_steps, desc="sampling", unit="step",
                disable=not progress)  # fmt: skip
