@@ -218,3 +218,21 @@ def test_a_sampler_the_model_cannot_use_is_refused_before_anything_is_written(tm
         assert code == 2 and len(lines) == 1, err
         assert lines[0].startswith(f"geomem: error: {param}: expected "), err
         assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_audit_samples_on_cuda_equal_the_cpu_pipelines(tmp_path):
+    """With --device cuda the pipeline's generator stays on the CPU (as diffusers'
+    randn_tensor draws): the same images as the CPU pipeline, to float32 round-off."""
+    pipe = diffusers.ScoreSdeVePipeline.from_pretrained(VE_FIXTURE)
+    pipe.set_progress_bar_config(disable=True)
+    gen = torch.Generator().manual_seed(5)
+    ref = pipe(batch_size=3, num_inference_steps=8, generator=gen, output_type="np").images
+    model = load_model(VE_FIXTURE, device="cuda")
+    cfg = AuditConfig(str(VE_FIXTURE), "x", samples=3, sampler_steps=8, seed=5, device="cuda")
+    S = samples.draw(model, cfg).cpu().numpy()
+    np.testing.assert_allclose(_as_pipeline_images(S, (3, 8, 8)), ref, atol=1e-4)
+    x1 = np.zeros((1, 192), np.float32)
+    t = float(model.score.schedule.t_of_noise_var(0.01))
+    assert cost.probe(model, x1, t, 4)["seconds_per_product"] > 0
+    assert measure.image_spectrum(model.score, x1, t).shape == (1, 192)

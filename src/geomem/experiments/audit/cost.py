@@ -53,7 +53,8 @@ def probe(model, x1: torch.Tensor, t: float, batch: int) -> dict:
     points, per point)."""
     score = model.score
     g = score.at_time(t) if hasattr(score, "at_time") else (lambda z: score(z, t))
-    x1 = torch.as_tensor(x1, dtype=getattr(score, "dtype", torch.float32))
+    dev = getattr(score, "device", "cpu")
+    x1 = torch.as_tensor(x1, dtype=getattr(score, "dtype", torch.float32), device=dev)
     k = min(PROBE_BLOCK, score.d)
     eye = torch.eye(score.d, dtype=x1.dtype, device=x1.device)[:k]
 

@@ -70,7 +70,8 @@ def image_spectrum(score: Score, x1: torch.Tensor, t: float, tick=None) -> np.nd
         tick(1)
         return eig
     g = score.at_time(t) if hasattr(score, "at_time") else (lambda z: score(z, t))
-    x1 = torch.as_tensor(x1, dtype=getattr(score, "dtype", torch.float64))
+    dev = getattr(score, "device", "cpu")
+    x1 = torch.as_tensor(x1, dtype=getattr(score, "dtype", torch.float64), device=dev)
     _, pull = torch.func.vjp(lambda z: g(z[None])[0], x1[0])
     eye = torch.eye(d, dtype=x1.dtype, device=x1.device)
     rows = []
