@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from geomem.cli import main
-from geomem.experiments.audit import cost, measure, samples, sanity
+from geomem.experiments.audit import cost, measure, sanity
 from geomem.experiments.audit.config import AuditConfig
 from geomem.experiments.audit.run import run_audit
 from geomem.experiments.audit.verdict import decide, level_tests
