@@ -77,11 +77,9 @@ def load_model(
     if not path.is_dir():
         _validate.fail("model", "a diffusers model folder or a geomem run directory", str(path))
     if (path / "model_index.json").is_file() or _is_diffusers_unet(path):
-        from geomem.scores.diffusers import DiffusersScore
+        from geomem.scores.diffusers import load_diffusers
 
-        score = DiffusersScore.from_pretrained(
-            path, scheduler=scheduler, device=device, dtype=dtype
-        )
+        score = load_diffusers(path, scheduler=scheduler, device=device, dtype=dtype)
         return Model(score, "diffusers", score.image_shape, str(path))
     if scheduler is not None:
         _validate.fail(

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from geomem.cli import main
-from geomem.experiments.audit import measure, sanity
+from geomem.experiments.audit import cost, measure, sanity
 from geomem.experiments.audit.config import AuditConfig
 from geomem.experiments.audit.run import run_audit
 from geomem.experiments.audit.verdict import decide, level_tests
@@ -73,7 +73,7 @@ def test_slq_route_agrees_with_dense(tmp_path):
     assert np.all(dense["dimension"] == RANK)
     assert np.all(np.abs(slq["dimension"] - RANK) <= 3 * slq["se"] + 0.5)
     # probes x Lanczos steps per point at 3 points x 3 levels, plus FLIPD's exact trace (d each)
-    assert measure.cost(slq_cfg, model, 3, 0)["jacobian_products"] == 3 * 3 * 16 * 20 + 3 * 64
+    assert cost.count(slq_cfg, model, 3, 0)["jacobian_products"] == 3 * 3 * 16 * 20 + 3 * 64
 
 
 def test_mann_whitney_p_of_separated_groups_is_one_over_binomial():

@@ -12,7 +12,7 @@ from geomem.cli.options import float_list
 
 def audit(
     model: str = typer.Argument(
-        ..., help="diffusers folder (pipeline or UNet2DModel) or geomem run"
+        ..., help="diffusers folder (DDPM/DDIM/ScoreSdeVe pipeline or UNet2DModel) or geomem run"
     ),
     train: str = typer.Option(
         ..., "--train", help="Training images: .npy/.npz (N,C,H,W) or a folder."
@@ -27,7 +27,10 @@ def audit(
     step: str = typer.Option(None, "--step", help="DDPM steps instead of --noise-var."),
     samples: int = typer.Option(64, "--samples", help="S samples to test for copies (0: none)."),
     sampler: str = typer.Option(
-        None, "--sampler", help="ddim | ddpm | heun | sde (default: ddim on DDPM)."
+        None,
+        "--sampler",
+        help="ddim | ddpm | heun | sde (default: the model's own; ddim on DDPM, the "
+        "pipeline's predictor-corrector for ScoreSdeVe).",
     ),
     sampler_steps: int = typer.Option(50, "--sampler-steps"),
     route: str = typer.Option("auto", "--route", help="auto | dense | slq (matrix-free)."),
@@ -42,7 +45,10 @@ def audit(
     device: str = typer.Option("cpu", "--device"),
     dtype: str = typer.Option("float32", "--dtype", help="float32 | float64 model evaluation."),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print the plan and its cost; write nothing."
+        False,
+        "--dry-run",
+        help="Print the plan, its counted cost and estimated seconds (a timed probe); write "
+        "nothing.",
     ),
 ):
     """Audit a diffusion model: dimension at training vs held-out images, copies, a verdict."""

@@ -4,7 +4,7 @@ A DDPM/DDIM pipeline's samples depend on more than its forward process: its sche
 predicted x0 (``clip_sample``, ``clip_sample_range``), spaces its inference timesteps
 (``timestep_spacing``, ``steps_offset``), ends DDIM on alpha_bar = 1 or alpha_bar_0
 (``set_alpha_to_one``), and starts from x_T ~ N(0, I). ``sample_pipeline`` reproduces
-``DDIMScheduler.step`` (eta = 0) and ``DDPMScheduler.step`` ("fixed_small" variance), drawing
+``DDIMScheduler.step`` (eta = 0) and ``DDPMScheduler.step`` (fixed variances), drawing
 the prior and each step's noise from the generator in the order the pipeline does, so that the
 same generator gives the pipeline's own samples (``tests/sampling/test_pipeline.py``).
 
@@ -30,6 +30,7 @@ from geomem.schedules import DDPM
 
 KINDS = ("ddim", "ddpm")
 SPACINGS = ("leading", "trailing", "linspace")
+VARIANCES = ("fixed_small", "fixed_small_log", "fixed_large")  # DDPMScheduler's, reproduced
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class SchedulerSemantics:
     timestep_spacing: str = "leading"  # leading | trailing | linspace (diffusers' set_timesteps)
     steps_offset: int = 0
     set_alpha_to_one: bool = True  # DDIM's last step ends on abar = 1 (else abar_0)
+    variance_type: str = "fixed_small"  # DDPM's step noise: fixed_small(_log) var, fixed_large beta
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -51,6 +53,13 @@ class SchedulerSemantics:
                 "scheduler timestep_spacing", f"one of {list(SPACINGS)}", self.timestep_spacing
             )
         _validate.positive("scheduler clip_sample_range", self.clip_sample_range)
+        if self.kind == "ddpm" and self.variance_type not in VARIANCES:
+            _validate.fail(
+                "scheduler variance_type",
+                f"one of {list(VARIANCES)} for the ddpm sampler (learned variances need the "
+                "U-Net's variance channels; use --sampler ddim)",
+                self.variance_type,
+            )
 
     @classmethod
     def from_config(cls, config: dict, kind: str = "ddim") -> SchedulerSemantics:
@@ -66,6 +75,7 @@ class SchedulerSemantics:
             timestep_spacing=str(config.get("timestep_spacing", "leading")),
             steps_offset=int(config.get("steps_offset", 0)),
             set_alpha_to_one=bool(config.get("set_alpha_to_one", True)),
+            variance_type=str(config.get("variance_type", "fixed_small")),
         )
 
     def timesteps(self, n_train: int, steps: int) -> np.ndarray:
@@ -79,6 +89,12 @@ class SchedulerSemantics:
             ratio = n_train // steps
             return (np.arange(0, steps) * ratio).round()[::-1].astype(np.int64) + self.steps_offset
         return np.round(np.arange(n_train, 0, -n_train / steps)).astype(np.int64) - 1
+
+
+def randn(shape, generator: torch.Generator, dtype, device) -> torch.Tensor:
+    """N(0, I) drawn on the generator's device and moved to ``device``, as diffusers'
+    ``randn_tensor`` does: a CPU generator gives the same draws whatever the model's device."""
+    return torch.randn(shape, generator=generator, dtype=dtype, device=generator.device).to(device)
 
 
 def _abar(schedule: DDPM) -> torch.Tensor:
@@ -104,8 +120,8 @@ def _step(score, sem: SchedulerSemantics, x, t: int, prev: int, abar, generator)
     mean = (a_p**0.5 * beta / (1 - a_t)) * x0 + ((a_t / a_p) ** 0.5 * (1 - a_p) / (1 - a_t)) * x
     if t == 0:
         return mean
-    var = max((1 - a_p) / (1 - a_t) * beta, 1e-20)
-    z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    var = beta if sem.variance_type == "fixed_large" else max((1 - a_p) / (1 - a_t) * beta, 1e-20)
+    z = randn(x.shape, generator, x.dtype, x.device)
     return mean + var**0.5 * z
 
 
@@ -146,7 +162,7 @@ def sample_pipeline(
     out = []
     for start in range(0, n_samples, batch_size):
         B = min(batch_size, n_samples - start)
-        x = torch.randn((B, score.d), generator=generator, dtype=dtype)
+        x = randn((B, score.d), generator, dtype, getattr(score, "device", "cpu"))
         for t in ts:
             x = _step(score, semantics, x, int(t), int(t) - ratio, abar, generator)
             if callback is not None:

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
 import os
+import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -106,18 +109,72 @@ class DiffusersScore(CallableScore):
         for a pipeline it overrides ``scheduler/``). Offline; safetensors weights only; latent,
         text- or class-conditional models refused (one-line ValueError)."""
         spec: FolderSpec = read_folder(path, scheduler)
-        with _offline():
-            diffusers = require_diffusers()
-            unet = diffusers.UNet2DModel.from_pretrained(
-                spec.unet_dir,
-                local_files_only=True,
-                use_safetensors=True,
-                low_cpu_mem_usage=False,
-                torch_dtype=dtype,
-            )
+        unet = load_unet(spec.unet_dir, dtype)
         score = cls(
             unet, spec.schedule, parameterization=spec.parameterization, dtype=dtype, device=device
         )
         score.source = str(path)
         score.scheduler_config = spec.scheduler_config
         return score
+
+
+def load_unet(unet_dir: Path, dtype: torch.dtype):
+    """diffusers ``UNet2DModel.from_pretrained`` offline, safetensors only, library warnings
+    kept from the user (``quiet``)."""
+    with _offline(), quiet():
+        diffusers = require_diffusers()
+        return diffusers.UNet2DModel.from_pretrained(
+            unet_dir,
+            local_files_only=True,
+            use_safetensors=True,
+            low_cpu_mem_usage=False,
+            torch_dtype=dtype,
+        )
+
+
+def load_diffusers(
+    path: str | Path,
+    *,
+    scheduler: str | Path | None = None,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.float32,
+):
+    """The Score of a diffusers folder: ``ScoreSdeVeScore`` when its scheduler is a
+    ``ScoreSdeVeScheduler`` (``geomem.scores.diffusers_ve``), else ``DiffusersScore``."""
+    from geomem.scores.diffusers_folder import locate, read_json
+    from geomem.scores.diffusers_ve import ScoreSdeVeScore, is_ve_config
+
+    _, sched_file = locate(path, scheduler)
+    if is_ve_config(read_json(sched_file, "scheduler_config.json")):
+        return ScoreSdeVeScore.from_pretrained(
+            path, scheduler=scheduler, device=device, dtype=dtype
+        )
+    return DiffusersScore.from_pretrained(path, scheduler=scheduler, device=device, dtype=dtype)
+
+
+# Library chatter that says nothing about the user's model or data: torch's vmap fallback for
+# attention ("There is a performance drop because we have not yet implemented the batching
+# rule ...", once per Jacobian of a U-Net with attention) and diffusers' deprecation notices.
+_QUIET = (
+    (UserWarning, r"There is a performance drop because we have not yet implemented", ""),
+    (FutureWarning, "", r"diffusers"),
+    (DeprecationWarning, "", r"diffusers"),
+)
+
+
+@contextlib.contextmanager
+def quiet():
+    """Keep torch's attention-batching ``UserWarning`` and diffusers' deprecation warnings from
+    the user inside this block only (``warnings.catch_warnings``; no global filter)."""
+    logger = logging.getLogger("diffusers") if "diffusers" in sys.modules else None
+    level = None if logger is None else logger.level
+    with warnings.catch_warnings():
+        for category, message, module in _QUIET:
+            warnings.filterwarnings("ignore", message, category, module)
+        if logger is not None:
+            logger.setLevel(logging.ERROR)  # its info/warning chatter (dtype casts, ...)
+        try:
+            yield
+        finally:
+            if logger is not None:
+                logger.setLevel(level)

@@ -103,8 +103,11 @@ def check_safe_weights(unet_dir: Path) -> None:
     _validate.fail("weights", "a diffusion_pytorch_model.safetensors file", f"none in {unet_dir}")
 
 
-def unet_shape(cfg: dict) -> tuple[tuple[int, int, int], int]:
-    """((C, H, W), out_channels) of a UNet2DModel config; conditional models are refused."""
+def unet_shape(
+    cfg: dict, time_embeddings: tuple[str, ...] = ("positional", "learned")
+) -> tuple[tuple[int, int, int], int]:
+    """((C, H, W), out_channels) of a UNet2DModel config; conditional models are refused, and
+    time embeddings other than ``time_embeddings`` (a ScoreSdeVe U-Net adds "fourier")."""
     name = cfg.get("_class_name", "UNet2DModel")
     if name != "UNet2DModel":
         _validate.fail(
@@ -115,7 +118,7 @@ def unet_shape(cfg: dict) -> tuple[tuple[int, int, int], int]:
         )
     if cfg.get("class_embed_type") is not None or cfg.get("num_class_embeds") is not None:
         _validate.fail("unet", "an unconditional UNet2DModel", "a class-conditional one")
-    if cfg.get("time_embedding_type", "positional") not in ("positional", "learned"):
+    if cfg.get("time_embedding_type", "positional") not in time_embeddings:
         _validate.fail(
             "unet time_embedding_type",
             "'positional' or 'learned' (a DDPM-type U-Net)",

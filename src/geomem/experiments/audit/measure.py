@@ -12,15 +12,13 @@ import torch
 from tqdm.auto import tqdm
 
 from geomem import _validate, seeds
-from geomem.memorization import copy_table
-from geomem.sampling import SamplerConfig, sample, score_evaluations
-from geomem.sampling.pipeline import SchedulerSemantics, sample_pipeline
-from geomem.schedules import DDPM
+from geomem.schedules import DDPM, VE
 from geomem.scores.base import Score
 from geomem.spectra.dimension import threshold_dimension
-from geomem.spectra.flipd import flipd, trace_products
-from geomem.spectra.jacobian import jacobian_spectrum
+from geomem.spectra.flipd import flipd
+from geomem.spectra.jacobian import jacobian_spectrum, normalized_jacobian, spectrum_of_matrix
 from geomem.spectra.slq import slq_dimension, spectral_density
+from geomem.spectra.spectrum import Spectrum
 
 
 def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
@@ -36,8 +34,12 @@ def times_of(score: Score, cfg) -> tuple[np.ndarray, np.ndarray]:
         v = np.asarray(sched.noise_var(t), dtype=np.float64)
     else:
         v = np.asarray(cfg.levels, dtype=np.float64)
+        lo, hi = None, None
         if isinstance(sched, DDPM):
             lo, hi = float(sched.noise_var(0.0)), float(sched.noise_var(sched.n_steps - 1.0))
+        elif isinstance(sched, VE) and getattr(score, "scheduler_config", None) is not None:
+            lo, hi = sched.sigma_min**2, sched.sigma_max**2  # a pipeline's trained range
+        if lo is not None:
             if v.min() < lo or v.max() > hi:
                 _validate.fail(
                     "noise_var", f"levels in the model's range [{lo:.3g}, {hi:.3g}]", cfg.levels
@@ -54,14 +56,47 @@ def route_of(cfg, d: int) -> str:
     return "dense" if dense else "slq"
 
 
-def level_dimensions(score: Score, x0: np.ndarray, t: float, cfg, rng) -> dict:
-    """Dimension (K,), its standard error (K,) and the spectrum read-out at clean images x0."""
+BLOCK_ROWS = 256  # rows of J per reverse-mode pass above this d (a progress tick each)
+
+
+def image_spectrum(score: Score, x1: torch.Tensor, t: float, tick=None) -> np.ndarray:
+    """(1, d) r = eig(sym(-sigma_t^2 J)) at one query point x1 (1, d): by
+    ``jacobian_spectrum`` up to BLOCK_ROWS, else J assembled from blocks of BLOCK_ROWS rows
+    (one ``torch.func.vjp`` of the basis rows each, as ``jacrev`` computes them) with
+    ``tick(fraction of the image)`` after each block (``tick(1)`` for the whole image)."""
+    d, tick = score.d, tick or (lambda n: None)
+    if d <= BLOCK_ROWS:
+        eig = jacobian_spectrum(score, x1, t, method="autodiff").eigvals
+        tick(1)
+        return eig
+    g = score.at_time(t) if hasattr(score, "at_time") else (lambda z: score(z, t))
+    dev = getattr(score, "device", "cpu")
+    x1 = torch.as_tensor(x1, dtype=getattr(score, "dtype", torch.float64), device=dev)
+    _, pull = torch.func.vjp(lambda z: g(z[None])[0], x1[0])
+    eye = torch.eye(d, dtype=x1.dtype, device=x1.device)
+    rows = []
+    with torch.no_grad():
+        for start in range(0, d, BLOCK_ROWS):
+            rows.append(torch.vmap(pull)(eye[start : start + BLOCK_ROWS])[0])
+            tick(min(BLOCK_ROWS, d - start) / d)
+    sigma = float(score.schedule.sigma(t))
+    v = float((score.schedule.sigma(t) / score.schedule.alpha(t)) ** 2)
+    M = normalized_jacobian(torch.cat(rows)[None].to(torch.float64), sigma)
+    return spectrum_of_matrix(M, v, "autodiff").eigvals
+
+
+def level_dimensions(score: Score, x0: np.ndarray, t: float, cfg, rng, tick=None) -> dict:
+    """Dimension (K,), its standard error (K,) and the spectrum read-out at clean images x0;
+    ``tick(n)`` as images (or parts of one, for big d) are done."""
+    tick = tick or (lambda n: None)
     x = float(score.schedule.alpha(t)) * x0
     if route_of(cfg, score.d) == "dense":
-        sp = jacobian_spectrum(score, x, t, method="autodiff")
+        eig = [image_spectrum(score, x[j : j + 1], t, tick) for j in range(len(x))]
+        sp = Spectrum(np.concatenate(eig), float(score.schedule.noise_var(t)), "autodiff")
         dim = threshold_dimension(sp).astype(np.float64)
         return {"dimension": dim, "se": np.zeros_like(dim), "spectrum": sp.eigvals}
     est = slq_dimension(score, x, t, n_probes=cfg.probes, m=cfg.lanczos_steps, rng=rng)
+    tick(len(x))
     return {"dimension": est.dimension, "se": est.se, "nodes": est.nodes, "weights": est.weights}
 
 
@@ -73,15 +108,16 @@ def exact_dimensions(exact: Score, x0: np.ndarray, t: float) -> np.ndarray:
 
 def dimensions(model_score, exact, images: dict, times, cfg, *, progress=False) -> dict:
     """Per group (train / heldout) of images (K, d): (L, K) arrays of the model's dimension and
-    its error, the exact score's, spectra per level, and FLIPD (K,) at the lowest level."""
+    its error, the exact score's, spectra per level, and FLIPD (K,) at the lowest level. The
+    progress bar (``progress``) moves per image (per block of Jacobian rows for big d)."""
     out = {}
-    steps = len(images) * len(times)
-    bar = tqdm(total=steps, desc="dimensions", unit="level", disable=not progress)
+    steps = sum(len(x0) for x0 in images.values()) * (len(times) + int(cfg.flipd))
+    bar = tqdm(total=steps, desc="dimensions", unit="image", disable=not progress)
     for g, (where, x0) in enumerate(images.items()):
         res = {"dimension": [], "se": [], "exact": [], "spectra": [], "weights": []}
         for i, t in enumerate(times):
             rng = seeds.rng(cfg.seed, seeds.LEVEL_PROBES, g, i)
-            lv = level_dimensions(model_score, x0, float(t), cfg, rng)
+            lv = level_dimensions(model_score, x0, float(t), cfg, rng, tick=bar.update)
             res["dimension"].append(lv["dimension"])
             res["se"].append(lv["se"])
             res["spectra"].append(lv.get("spectrum", lv.get("nodes")))  # dense r, or SLQ nodes
@@ -89,70 +125,16 @@ def dimensions(model_score, exact, images: dict, times, cfg, *, progress=False) 
                 lv.get("weights", np.full_like(res["spectra"][-1], 1.0 / model_score.d))
             )
             res["exact"].append(exact_dimensions(exact, x0.astype(np.float64), float(t)))
-            bar.update()
         res = {k: np.stack(v) for k, v in res.items()}
         if cfg.flipd:
             rng = seeds.rng(cfg.seed, seeds.FLIPD_PROBES, g)
+            bar.set_postfix_str(f"FLIPD {where}")
             est = flipd(model_score, x0, float(times[0]), rng=rng)
             res["flipd"], res["flipd_se"] = est.lid, est.se
+            bar.update(len(x0))
         out[where] = res
     bar.close()
     return out
-
-
-def sampler_config(cfg, model) -> SamplerConfig:
-    name = cfg.sampler or model.default_sampler
-    return SamplerConfig(
-        sampler=name,
-        steps=cfg.sampler_steps,
-        batch_size=max(1, min(cfg.samples, 64)),
-        dtype=cfg.dtype,
-    )
-
-
-def pipeline_semantics(cfg, model):
-    """The pipeline's own sampler (its scheduler config's clipping and spacing) for a diffusers
-    model sampled with DDIM (the default) or DDPM; None for other models or samplers."""
-    sched_cfg = getattr(model.score, "scheduler_config", None)
-    name = cfg.sampler or model.default_sampler
-    if sched_cfg is None or name not in ("ddim", "ddpm"):
-        return None
-    return SchedulerSemantics.from_config(sched_cfg, name)
-
-
-def samples_and_copies(model, train: np.ndarray, cfg, *, progress=False):
-    """(S, d) samples in data coordinates and their ``CopyTable`` against all of ``train``: a
-    diffusers model's samples are drawn as its own pipeline draws them (``pipeline_semantics``)."""
-    scfg = sampler_config(cfg, model)
-    gen = torch.Generator(device=cfg.device).manual_seed(cfg.seed)
-    sem = pipeline_semantics(cfg, model)
-    if sem is not None:
-        S = sample_pipeline(
-            model.score, sem, cfg.samples, cfg.sampler_steps, generator=gen,
-            batch_size=scfg.batch_size, dtype=getattr(torch, cfg.dtype),
-        )  # fmt: skip
-    else:
-        S = sample(model.score, cfg.samples, scfg, generator=gen, progress=progress)
-    S = S.detach().to("cpu", torch.float64).numpy()
-    if len(train) < 2:  # no second neighbour: no ratio test
-        return S, None
-    return S, copy_table(S, train, threshold=cfg.threshold)
-
-
-def cost(cfg, model, n_train: int, n_held: int) -> dict:
-    """Estimated work: score evaluations of sampling and Jacobian products of the read-outs."""
-    d, L = model.d, len(cfg.levels)
-    route = route_of(cfg, d)
-    per_point = d if route == "dense" else cfg.probes * cfg.lanczos_steps
-    points = (n_train + n_held) * L
-    flipd_products = (n_train + n_held) * trace_products(d) * cfg.flipd
-    evals = cfg.samples * score_evaluations(sampler_config(cfg, model)) if cfg.samples else 0
-    return {
-        "route": route,
-        "points": points,
-        "jacobian_products": int(points * per_point + flipd_products),
-        "sampling_score_evaluations": int(evals),
-    }
 
 
 def densities(dims: dict, d: int) -> tuple[np.ndarray, dict]:

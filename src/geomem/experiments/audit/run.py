@@ -20,12 +20,13 @@ import torch
 
 from geomem import _validate, io
 from geomem.boundary.files import refuse_other
-from geomem.experiments.audit import measure, sanity
+from geomem.experiments.audit import cost, measure, samples, sanity
 from geomem.experiments.audit.config import AuditConfig
 from geomem.experiments.audit.verdict import decide, level_tests, mean_sd
 from geomem.loading import Model, load_model, model_images
 from geomem.runs.config import to_dict
 from geomem.scores import EmpiricalScore
+from geomem.scores.diffusers import quiet
 from geomem.seeds import QUERIES, TRAIN, rng
 
 
@@ -46,11 +47,14 @@ def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
     if not isinstance(cfg, AuditConfig):
         _validate.fail("cfg", "an AuditConfig", cfg, TypeError)
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
-    if model is None:
-        model = load_model(cfg.model, scheduler=cfg.scheduler, device=cfg.device, dtype=dtype)
-    train = model_images(cfg.train, model, name="train")
-    held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="heldout")
+    with quiet():
+        if model is None:
+            model = load_model(cfg.model, scheduler=cfg.scheduler, device=cfg.device, dtype=dtype)
+        train = model_images(cfg.train, model, name="train")
+        held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="heldout")
     times, v = measure.times_of(model.score, cfg)
+    if cfg.samples:
+        samples.check(cfg, model)  # an unusable sampler refused now, not after config.json
     chosen = {"train": _choose(len(train), cfg, TRAIN)}
     if held is not None:
         chosen["heldout"] = _choose(len(held), cfg, QUERIES)
@@ -63,17 +67,22 @@ def _choose(n: int, cfg: AuditConfig, stream: int) -> np.ndarray:
 
 
 def plan(cfg: AuditConfig, inputs: AuditInputs) -> dict:
-    """What the audit will do and its cost (``--dry-run``)."""
+    """What the audit will do and its cost (``--dry-run``): counted products and evaluations,
+    and the seconds they take estimated from a probe timed here (``audit.cost``)."""
     m = inputs.model
     n_held = len(inputs.chosen.get("heldout", ()))
+    row = inputs.chosen["train"][0]
+    x1 = float(m.score.schedule.alpha(inputs.times[0])) * inputs.train[row : row + 1]
+    with quiet():
+        price = cost.cost(cfg, m, len(inputs.chosen["train"]), n_held, x1, inputs.times[0])
     return {
         "model": {"kind": m.kind, "source": m.source, "d": m.d, "image_shape": m.image_shape},
         "N": len(inputs.train),
         "images_measured": {"train": len(inputs.chosen["train"]), "heldout": n_held},
         "noise_var": inputs.noise_var.tolist(),
         "times": inputs.times.tolist(),
-        "sampler": measure.sampler_config(cfg, m).sampler,
-        "cost": measure.cost(cfg, m, len(inputs.chosen["train"]), n_held),
+        "sampler": samples.sampler_name(cfg, m),
+        "cost": price,
     }
 
 
@@ -94,17 +103,18 @@ def run_audit(
         g: (inputs.train if g == "train" else inputs.heldout)[i] for g, i in inputs.chosen.items()
     }
     exact = EmpiricalScore(inputs.train.astype(np.float64), m.score.schedule, device=cfg.device)
-    t0 = time.perf_counter()
-    dims = measure.dimensions(m.score, exact, images, inputs.times, cfg, progress=progress)
-    clock["dimensions_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    S, table = (None, None)
-    if cfg.samples:
-        S, table = measure.samples_and_copies(m, inputs.train, cfg, progress=progress)
-    clock["samples_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    x0 = inputs.train[inputs.chosen["train"]].astype(np.float64)
-    den = sanity.denoising(m.score, x0, inputs.noise_var, inputs.train, cfg.seed)
+    with quiet():
+        t0 = time.perf_counter()
+        dims = measure.dimensions(m.score, exact, images, inputs.times, cfg, progress=progress)
+        clock["dimensions_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        S, table = (None, None)
+        if cfg.samples:
+            S, table = samples.samples_and_copies(m, inputs.train, cfg, progress=progress)
+        clock["samples_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        x0 = inputs.train[inputs.chosen["train"]].astype(np.float64)
+        den = sanity.denoising(m.score, x0, inputs.noise_var, inputs.train, cfg.seed)
     health = {"denoising": den, "samples": sanity.sample_range(S, inputs.train)}
     health |= sanity.check(dims, m.d, den, health["samples"])
     clock["sanity_s"] = time.perf_counter() - t0
