@@ -26,6 +26,7 @@ from geomem.experiments.audit.verdict import decide, level_tests, mean_sd
 from geomem.loading import Model, load_model, model_images
 from geomem.runs.config import to_dict
 from geomem.scores import EmpiricalScore
+from geomem.scores.sources import check_data_run
 from geomem.seeds import QUERIES, TRAIN, rng
 
 
@@ -49,6 +50,7 @@ def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
     if model is None:
         model = load_model(cfg.model, scheduler=cfg.scheduler, device=cfg.device, dtype=dtype)
     train = model_images(cfg.train, model, name="train")
+    check_data_run(cfg.model, cfg.train, "train")  # a `geomem train --data` run: its own file
     held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="heldout")
     times, v = measure.times_of(model.score, cfg)
     chosen = {"train": _choose(len(train), cfg, TRAIN)}
