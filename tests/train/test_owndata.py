@@ -139,6 +139,19 @@ def test_subset_changed_file_and_too_many_rows(tmp_path, capsys):
         training_set(cfg)
 
 
+def test_rerun_resumes_from_another_path_to_the_same_bytes(trained, tmp_path, capsys):
+    d = trained
+    copy = tmp_path / "moved.npy"
+    copy.write_bytes((d / "X.npy").read_bytes())  # the same data, somewhere else
+    before = (d / "RUN" / "checkpoint.pt").stat().st_mtime_ns
+    code, _, err = run(capsys, "train", "--data", copy, "--out", d / "RUN", *TRAIN)
+    assert code == 0, err
+    assert (d / "RUN" / "checkpoint.pt").stat().st_mtime_ns == before  # finished: not retrained
+    np.save(copy, gaussian_4_in_16(2000, 5))  # other bytes: another run
+    code, _, err = run(capsys, "train", "--data", copy, "--out", d / "RUN", *TRAIN)
+    assert code == 2 and "data_sha256" in err and len(err.splitlines()) == 1
+
+
 def test_ensemble_lists_with_data(tmp_path, capsys):
     np.save(tmp_path / "X.npy", gaussian_4_in_16(60, 0))
     args = ["train", "--data", tmp_path / "X.npy", "--n-train", "20,60", "--seed", "0,1"]

@@ -73,6 +73,7 @@ def lid(
 
 
 def _score_and_points(model, data, points, schedule, scheduler, device, dtype):
+    import numpy as np
     import torch
 
     from geomem import _validate
@@ -90,7 +91,7 @@ def _score_and_points(model, data, points, schedule, scheduler, device, dtype):
 
         sched = get_schedule(schedule)
         X = read_array("--data", data)
-        Q = read_array("--points", points, d=X.shape[1])
+        Q = np.array(read_array("--points", points, d=X.shape[1]))  # writable, small
         return score_source("exact", X, sched, device=device), Q
     from geomem.loading import load_model, model_images
 
@@ -99,7 +100,7 @@ def _score_and_points(model, data, points, schedule, scheduler, device, dtype):
         check_run_data(model, data)
     if m.image_shape is not None:
         return m.score, model_images(points, m, name="--points").astype("float64")
-    return m.score, read_array("--points", points, d=m.d)
+    return m.score, np.array(read_array("--points", points, d=m.d))
 
 
 def check_run_data(model: str, data: str) -> None:

@@ -35,7 +35,10 @@ class RunConfig:
     """``config.json`` round trip shared by the training configs (frozen dataclasses)."""
 
     # fields that do not change the weights, so two runs differing only in them are one run
-    NOT_IDENTITY = ("device", "checkpoint_every", "threads", "heldout_file", "heldout_sha256")
+    # (a data file's path is where it lies now; its sha256 is its identity)
+    NOT_IDENTITY = (
+        "device", "checkpoint_every", "threads", "data_file", "heldout_file", "heldout_sha256",
+    )  # fmt: skip
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(asdict(self)))  # tuples as lists, as config.json has them
