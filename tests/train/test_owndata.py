@@ -180,6 +180,7 @@ def test_scale_aware_defaults_follow_the_data_scale(tmp_path):
 
 
 def test_committed_preset_runs_keep_their_identity():
+    from geomem.runs.config import to_dict
     from geomem.train.config import TrainConfig, identity_of
 
     paths = sorted((ROOT / "docs" / "results").glob("*/N*/train/config.json"))
@@ -189,6 +190,8 @@ def test_committed_preset_runs_keep_their_identity():
         cfg = TrainConfig.from_json(old)
         assert cfg.identity() == identity_of(old)
         assert not {"data_file", "data_sha256", "data_shape"} & set(cfg.identity())
+        # a preset run's config.json and config hash are what they were before data files
+        assert not set(TrainConfig.DATA_FIELDS) & (set(cfg.to_json()) | set(to_dict(cfg)))
 
 
 def test_lid_default_grid_follows_the_data_scale(tmp_path, capsys):

@@ -143,6 +143,7 @@ class TrainConfig(TrainingFields):
 
     # left out of config.json while None, so a preset run's config.json is what it was
     DATA_FIELDS = ("data_file", "data_sha256", "data_shape", "heldout_file", "heldout_sha256")
+    LATER_FIELDS = DATA_FIELDS  # and out of runs.config.to_dict (config_hash) at their default
 
     def to_json(self) -> dict:
         obj = super().to_json()
