@@ -26,7 +26,6 @@ from geomem.experiments.audit.verdict import decide, level_tests, mean_sd
 from geomem.loading import Model, load_model, model_images
 from geomem.runs.config import to_dict
 from geomem.scores import EmpiricalScore
-from geomem.scores.sources import check_data_run
 from geomem.seeds import QUERIES, TRAIN, rng
 
 
@@ -46,11 +45,13 @@ def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
     """Resolve and check every input of ``cfg`` (one-line errors); writes nothing."""
     if not isinstance(cfg, AuditConfig):
         _validate.fail("cfg", "an AuditConfig", cfg, TypeError)
+    from geomem.scores.sources import check_data_run
+
+    check_data_run(cfg.model, cfg.train, "train")  # a `geomem train --data` run: its own file
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     if model is None:
         model = load_model(cfg.model, scheduler=cfg.scheduler, device=cfg.device, dtype=dtype)
     train = model_images(cfg.train, model, name="train")
-    check_data_run(cfg.model, cfg.train, "train")  # a `geomem train --data` run: its own file
     held = None if cfg.heldout is None else model_images(cfg.heldout, model, name="heldout")
     times, v = measure.times_of(model.score, cfg)
     chosen = {"train": _choose(len(train), cfg, TRAIN)}
