@@ -23,10 +23,10 @@ Groups: schedules (``VE``, ``VP``, ``DDPM``, ``EDM``, ``get_schedule``); data (`
 ``measure``, ``Measurement``, ``Spectrum``, the rules ``threshold_dimension``,
 ``gap_dimension``, ``spike_dimension``, ``subspace_dimension``, ``dimension``,
 ``ambiguous_directions``, ``is_ambiguous``, ``flipd``, ``slq_dimension``, ``lid``: a per-point,
-per-noise-level table); sampling (``sample``, ``SamplerConfig``); copies (``copy_table``); theory
-(``population_spectrum``, ``kept_dimension``, ``critical_noise_var``, ``critical_n``,
-``rem_singular_values``, ``predicted_spectra``, ``theory_curves``, ``collapse_time``,
-``speciation_time``).
+per-noise-level table, ``LIDEstimator``: its fit / transform wrapper); sampling (``sample``,
+``SamplerConfig``); copies (``copy_table``); theory (``population_spectrum``,
+``kept_dimension``, ``critical_noise_var``, ``critical_n``, ``rem_singular_values``,
+``predicted_spectra``, ``theory_curves``, ``collapse_time``, ``speciation_time``).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ _WHERE = {
     ),
     "geomem.spectra.measure": ("Measurement", "choose_route", "measure"),
     "geomem.spectra.lid": ("lid",),
+    "geomem.spectra.estimator": ("LIDEstimator",),
     "geomem.sampling": ("SamplerConfig", "sample"),
     "geomem.memorization": ("copy_table",),
     "geomem.theory": (

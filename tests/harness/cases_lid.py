@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tests.harness import cases_owndata
+
 BASE: dict[str, tuple[str, ...]] = {
     "lid": (
         "lid",
@@ -15,6 +17,7 @@ BASE: dict[str, tuple[str, ...]] = {
         "--out",
         "{out}/lid.csv",
     ),
+    **cases_owndata.BASE,  # training on your own data, registered here
 }
 
 FILES = (
@@ -25,7 +28,8 @@ FILES = (
 
 
 def rows(add) -> None:
-    """Add the lid command's rows through ``cases.add``."""
+    """Add the lid command's rows (and ``cases_owndata``'s) through ``cases.add``."""
+    cases_owndata.rows(add, FILES)
     for opt in ("--data", "--points"):
         for name in FILES:
             add("lid", "files", opt, opt, "{in}/" + name)

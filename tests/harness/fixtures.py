@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 import geomem
+from tests.harness import cases_owndata
 
 
 def _arrays(d: Path) -> None:
@@ -160,6 +161,7 @@ def build(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     _arrays(root)
     _runs(root)
+    cases_owndata.build(root)  # the data-file run
     _specs(root)
     _stores(root)
     return root

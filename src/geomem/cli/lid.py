@@ -13,10 +13,15 @@ def lid(
     model: str = typer.Option(
         "exact", "--model", help="exact (the exact score of --data) | RUN_DIR | DIFFUSERS_DIR"
     ),
-    data: str = typer.Option(None, "--data", help="Training set .npy/.npz (N, d), for exact."),
+    data: str = typer.Option(
+        None, "--data", help="Training set .npy/.npz (N, d): exact, or a run's (checked)."
+    ),
     points: str = typer.Option(..., "--points", help="Query points .npy/.npz (B, d) or images."),
     noise_var: str = typer.Option(
-        ..., "--noise-var", help='Noise variances v: "0.01,0.1" or "logspace:1e-4:1:20".'
+        None,
+        "--noise-var",
+        help='Noise variances v: "0.01,0.1" or "logspace:1e-4:1:20" (default: 9 levels over '
+        "[1e-4 s^2, s^2], s the top principal std of --data, else of --points).",
     ),
     out: Path = typer.Option(..., "--out", help="Output .csv (its config goes to OUT.json)."),
     multiscale: bool = typer.Option(
@@ -42,7 +47,11 @@ def lid(
         _validate.fail("--out", "a path ending in .csv", str(out))
     meta = Path(str(out) + ".json")
     out_file("--out", out, meta)
-    levels = float_list("--noise-var", noise_var, positive=True)
+    levels = (
+        float_list("--noise-var", noise_var, positive=True)
+        if noise_var is not None
+        else default_grid(data if data is not None else points, "--data" if data else "--points")
+    )
     if not 0 < threshold < 1:
         _validate.fail("--threshold", "a number in (0, 1)", threshold)
     if dtype not in ("float32", "float64"):
@@ -64,6 +73,7 @@ def lid(
 
 
 def _score_and_points(model, data, points, schedule, scheduler, device, dtype):
+    import numpy as np
     import torch
 
     from geomem import _validate
@@ -81,16 +91,46 @@ def _score_and_points(model, data, points, schedule, scheduler, device, dtype):
 
         sched = get_schedule(schedule)
         X = read_array("--data", data)
-        Q = read_array("--points", points, d=X.shape[1])
+        Q = np.array(read_array("--points", points, d=X.shape[1]))  # writable, small
         return score_source("exact", X, sched, device=device), Q
     from geomem.loading import load_model, model_images
 
     m = load_model(model, scheduler=scheduler, device=device, dtype=getattr(torch, dtype))
     if data is not None:
-        _validate.fail("--data", "no --data with a trained model (its score is its own)", data)
+        check_run_data(model, data)
     if m.image_shape is not None:
         return m.score, model_images(points, m, name="--points").astype("float64")
-    return m.score, read_array("--points", points, d=m.d)
+    return m.score, np.array(read_array("--points", points, d=m.d))
+
+
+def check_run_data(model: str, data: str) -> None:
+    """``--data`` beside a trained model: only a `geomem train --data` run, with that same
+    file (sha256 and rows); anything else fails with one line."""
+    from geomem import _validate
+    from geomem.scores.sources import check_data_run, data_run_fields
+
+    if data_run_fields(model) is None:
+        _validate.fail(
+            "--data", "no --data with this model (only a `geomem train --data` run's)", data
+        )
+    check_data_run(model, data, "--data")
+
+
+def default_grid(path: str, name: str) -> tuple[float, ...]:
+    """The scale-aware noise grid: 9 levels log-spaced over [1e-4 s_1^2, s_1^2], s_1 the top
+    principal std of the array at ``path`` (``geomem.data.files.scale_defaults``)."""
+    import numpy as np
+
+    from geomem import _validate
+    from geomem.boundary import read_array
+    from geomem.boundary.files import open_array
+    from geomem.data.files import data_scale, scale_defaults
+
+    if open_array(name, path).ndim != 2:
+        _validate.fail("--noise-var", "a noise grid for image points (no default)", None)
+    X = read_array(name, path)
+    lo, hi = scale_defaults(data_scale(X))["lid_noise_var"]
+    return tuple(float(v) for v in np.geomspace(lo, hi, 9))
 
 
 def _write(out, meta, cfg, score, Q, levels, multiscale, threshold, route, with_flipd, seed):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geomem import seeds
-from geomem.data.files import load_array
+from geomem import _validate, seeds
+from geomem.data.files import file_sha256, load_array
 from geomem.data.manifolds import LinearManifold, preset
 
 
@@ -38,3 +38,23 @@ def training_data(
         return load_array(data_file, name="data"), None
     manifold = preset(preset_name)
     return manifold.sample(n_train, seeds.rng(seed, seeds.TRAIN)), manifold
+
+
+def data_file_rows(path: str, sha256: str, n_rows: int | None = None, name: str = "data"):
+    """The first ``n_rows`` rows (all when None) of the data file ``path`` as a float64 array
+    (n_rows, d), after checking that its bytes still hash to ``sha256`` (a run's recorded
+    data): another file, or the same file changed, fails with one line."""
+    got = file_sha256(path, name)
+    if got != sha256:
+        _validate.fail(
+            name, f"the run's data file (sha256 {sha256[:12]}...)", f"{path} (sha256 {got[:12]}...)"
+        )
+    X = load_array(path, name=name)
+    return np.array(X[: len(X) if n_rows is None else n_rows], dtype=np.float64)
+
+
+def data_file_fields(path: str, name: str = "data") -> dict:
+    """What a run records of a data file: {data_file, data_sha256, data_shape} (shape (N, d))
+    of a finite real (N, d) ``.npy``/``.npz`` at ``path`` (one-line failure otherwise)."""
+    X = load_array(path, name=name)
+    return {"data_file": str(path), "data_sha256": file_sha256(path, name), "data_shape": X.shape}

@@ -84,18 +84,39 @@ def check_trained_on(
     diff = {k: tcfg.get(k) for k, v in data.items() if tcfg.get(k) != v}
     if diff:
         _validate.fail(
-            name, f"a run trained on the queried data {data}", f"{run} trained with {diff}"
+            name,
+            f"a run trained on the queried data {_short(data)}",
+            f"{run} trained with {_short(diff)}",
         )
 
 
+def _short(fields: dict) -> dict:
+    """``fields`` with a sha256 cut to 12 digits, for one readable error line."""
+    sha = fields.get("data_sha256")
+    return {**fields, "data_sha256": sha[:12] + "..."} if isinstance(sha, str) else fields
+
+
 def data_fields(cfg) -> dict:
-    """The fields of a study config that decide its training set and forward process."""
+    """The fields of a study config that decide its training set and forward process: its
+    preset's (preset, n_train, seed, schedule), or for a data file (``cfg.data_file``) the
+    file's sha256, its row count as n_train, and the schedule (``file_fields``)."""
+    if getattr(cfg, "data_file", None) is not None:
+        return {**file_fields(cfg.data_file), "schedule": cfg.schedule}
     return {
         "preset": cfg.preset,
         "n_train": cfg.n_train,
         "seed": cfg.seed,
         "schedule": cfg.schedule,
     }
+
+
+def file_fields(path: str | Path, name: str = "data") -> dict:
+    """What a `geomem train --data` run must have recorded to be trained on all of the file
+    at ``path``: {data_sha256, n_train} (the sha256 of its bytes, its number of rows)."""
+    from geomem.data.files import file_sha256, open_array
+
+    rows = open_array(path, name=name).shape[0]
+    return {"data_sha256": file_sha256(path, name), "n_train": rows}
 
 
 def source_of(cfg, X: np.ndarray | None, manifold: LinearManifold | None) -> Score:
@@ -133,3 +154,24 @@ def check_data_and_model(cfg) -> None:
         _validate.fail(
             "model", "a --preset for the population model (a data file has none)", cfg.data_file
         )
+
+
+def data_run_fields(model: str | Path) -> dict | None:
+    """The data-file record ({data_file, data_sha256, data_shape, n_train}) of a `geomem train
+    --data` run directory ``model``; None for anything else (a preset run, a diffusers folder,
+    a model name)."""
+    run = Path(model)
+    if not ((run / "config.json").is_file() and (run / "checkpoint.pt").is_file()):
+        return None
+    cfg = read_json("model", run / "config.json")
+    if not isinstance(cfg, dict) or cfg.get("data_sha256") is None:
+        return None
+    return {k: cfg.get(k) for k in ("data_file", "data_sha256", "data_shape", "n_train")}
+
+
+def check_data_run(model: str | Path, data: str | Path, name: str = "data") -> None:
+    """Fail (one line naming ``name``) when ``model`` is a `geomem train --data` run and the
+    file ``data`` is not the one it was trained on (sha256 and number of rows); nothing to
+    check for other models. The hook `lid` and `audit` call beside a model and a data file."""
+    if data_run_fields(model) is not None:
+        check_trained_on(model, file_fields(data, name), name, also=())

@@ -23,14 +23,22 @@ from geomem.schedules import get_schedule
 OPTIMIZERS = ("radam", "adam")
 # fields added after runs were written, left out of the identity at their default, so
 # checkpoints and config.json files written before them still match their runs
-LATER_DEFAULTS = (("arch", "mlp"),)
+LATER_DEFAULTS = (
+    ("arch", "mlp"),
+    ("data_file", None),
+    ("data_sha256", None),
+    ("data_shape", None),
+)
 
 
 class RunConfig:
     """``config.json`` round trip shared by the training configs (frozen dataclasses)."""
 
     # fields that do not change the weights, so two runs differing only in them are one run
-    NOT_IDENTITY = ("device", "checkpoint_every", "threads")
+    # (a data file's path is where it lies now; its sha256 is its identity)
+    NOT_IDENTITY = (
+        "device", "checkpoint_every", "threads", "data_file", "heldout_file", "heldout_sha256",
+    )  # fmt: skip
 
     def to_json(self) -> dict:
         return json.loads(json.dumps(asdict(self)))  # tuples as lists, as config.json has them
@@ -112,21 +120,63 @@ def check_training(cfg: TrainingFields) -> None:
 @dataclass(frozen=True)
 class TrainConfig(TrainingFields):
     """Everything that decides a training run on vector data (and so its final weights):
-    the training fields, the data preset and the network (``arch`` and the MLP's sizes)."""
+    the training fields, the data (a preset, or a user's file named by its sha256) and the
+    network (``arch`` and the MLP's sizes).
 
-    preset: str = "paper"  # linear-manifold preset: preset.sample(N, rng(seed, TRAIN))
+    A data-file run has ``preset=None`` and trains on the file's first ``n_train`` rows
+    (nested training sets across N; the seed then decides only initialisation and steps).
+    ``heldout_*`` name a held-out file for later comparisons; they do not change the weights.
+    """
+
+    preset: str | None = "paper"  # linear-manifold preset: preset.sample(N, rng(seed, TRAIN))
     arch: str = "mlp"  # mlp (geomem's MLP, sizes below) | paper (the authors' DDPMTabular:
     # fixed sizes, so width / n_blocks / emb_dim are unused; x fed unscaled, so sigma_data too)
     width: int = 128  # MLP width
     n_blocks: int = 2  # MLP residual blocks
     emb_dim: int = 128  # sinusoidal embedding size
+    # a user's data file instead of a preset (added later: out of the identity while None)
+    data_file: str | None = None  # .npy/.npz (N_file, d) as given to `geomem train --data`
+    data_sha256: str | None = None  # sha256 of the file's bytes: the data's identity
+    data_shape: tuple[int, ...] | None = None  # (N_file, d) of the file
+    heldout_file: str | None = None  # held-out .npy/.npz (M, d), recorded with its sha256
+    heldout_sha256: str | None = None
+
+    # left out of config.json while None, so a preset run's config.json is what it was
+    DATA_FIELDS = ("data_file", "data_sha256", "data_shape", "heldout_file", "heldout_sha256")
+    LATER_FIELDS = DATA_FIELDS  # and out of runs.config.to_dict (config_hash) at their default
+
+    def to_json(self) -> dict:
+        obj = super().to_json()
+        return {k: v for k, v in obj.items() if not (k in self.DATA_FIELDS and v is None)}
 
     def __post_init__(self):
         super().__post_init__()
-        data_preset(self.preset)
+        if self.data_file is None:
+            data_preset(self.preset)
+        else:
+            check_data_fields(self)
         check_arch(self.arch)
         for name in ("width", "n_blocks", "emb_dim"):
             _validate.positive_int(name, getattr(self, name))
+
+    @property
+    def d(self) -> int:
+        """The data dimension: the file's columns, or the preset's d."""
+        return int(self.data_shape[1]) if self.data_file is not None else data_preset(self.preset).d
+
+
+def check_data_fields(cfg: TrainConfig) -> None:
+    """A data-file run: no preset, a 64-hex sha256, a (N_file, d) shape, n_train <= N_file."""
+    if cfg.preset is not None:
+        _validate.fail("preset", "no preset with a data file (one of the two)", cfg.preset)
+    sha = cfg.data_sha256
+    if not isinstance(sha, str) or len(sha) != 64 or set(sha) - set("0123456789abcdef"):
+        _validate.fail("data_sha256", "the 64 hex digits of the data file's sha256", sha)
+    shape = cfg.data_shape
+    if not isinstance(shape, tuple) or len(shape) != 2 or min(shape, default=0) < 1:
+        _validate.fail("data_shape", "the data file's (N, d), both >= 1", shape)
+    if cfg.n_train > shape[0]:
+        _validate.fail("n_train", f"at most the data file's N = {shape[0]} rows", f"{cfg.n_train}")
 
 
 # sigma at the authors' smallest training time t = 1e-5 of sigma(t) = 0.01 (50 / 0.01)^t: their
@@ -168,4 +218,51 @@ def train_preset(name: str, **overrides) -> TrainConfig:
     if name not in PRESETS:
         _validate.fail("config", f"one of {sorted(PRESETS)}", name)
     kw = {**PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}}
+    if kw.get("data_file") is not None:  # a data file replaces the preset
+        kw["preset"] = None
     return TrainConfig(**kw)
+
+
+def data_train_config(
+    data_file: str, name: str = "data", heldout: str | None = None, config: str = "cpu", **kw
+) -> tuple[TrainConfig, dict]:
+    """The TrainConfig of a run on a user's data file, and the data's scale.
+
+    Records the file's path, sha256 and shape (``geomem.data.training.data_file_fields``; N
+    defaults to all its rows), the held-out file's sha256, and fills the noise range and
+    sigma_data the caller left None from the data's scale
+    (``geomem.data.files.scale_defaults``). ``kw``: any TrainConfig field (None: default).
+
+    Returns
+    -------
+    (TrainConfig, dict)
+        The config and ``data_scale`` of the file (``total_var``, ``top_std``, ``rms``).
+    """
+    from geomem.data.files import data_scale, file_sha256, load_array, scale_defaults
+    from geomem.data.training import data_file_fields
+
+    fields = data_file_fields(data_file, name=name)
+    X = load_array(data_file, name=name)
+    if heldout is not None:
+        held = "--heldout" if name.startswith("--") else "heldout"
+        load_array(heldout, name=held, d=X.shape[1])
+        kw.update(heldout_file=str(heldout), heldout_sha256=file_sha256(heldout, held))
+    scale = data_scale(X)
+    chosen = scale_defaults(scale)
+    for k in ("noise_min", "noise_max", "sigma_data"):
+        if kw.get(k) is None:
+            kw[k] = chosen[k]
+    if kw.get("n_train") is None:
+        kw["n_train"] = fields["data_shape"][0]
+    return train_preset(config, **fields, **kw), scale
+
+
+def scale_line(cfg: TrainConfig, scale: dict) -> str:
+    """One line reporting the data's scale and the noise law chosen from it."""
+    N, d = cfg.data_shape
+    top = ", ".join(f"{s:.3g}" for s in scale["top_std"][:5])
+    return (
+        f"data {cfg.data_file}: N = {N}, d = {d}, total variance {scale['total_var']:.4g}, "
+        f"top principal stds {top}, coordinate RMS {scale['rms']:.3g}; training sigma in "
+        f"[{cfg.noise_min:.3g}, {cfg.noise_max:.3g}], sigma_data {cfg.sigma_data:.3g}"
+    )

@@ -16,7 +16,6 @@ from pathlib import Path
 import torch
 
 from geomem import _validate
-from geomem.data import preset as data_preset
 from geomem.nets.mlp import MLPConfig
 from geomem.nets.precond import Precond, network_inputs, target
 from geomem.schedules import get_schedule
@@ -68,7 +67,7 @@ def check_members(cfgs, run_dirs) -> tuple[list[TrainConfig], list[Path], int]:
             _validate.fail(
                 "cfgs", f"configs differing only in {list(MEMBER_FIELDS)}", f"{k} = {values}"
             )
-    dims = [data_preset(c.preset).d for c in cfgs]
+    dims = [c.d for c in cfgs]
     if len(set(dims)) > 1:
         _validate.fail("cfgs", "presets of one dimension d", f"d = {dims}")
     return list(cfgs), run_dirs, dims[0]

@@ -36,8 +36,14 @@ class ThreadsWarning(UserWarning):
 
 
 def training_set(cfg: TrainConfig) -> np.ndarray:
-    """(N, d) float64 training points: preset.sample(N, rng(seed, TRAIN))."""
-    return data_preset(cfg.preset).sample(cfg.n_train, rng(cfg.seed, TRAIN))
+    """(N, d) float64 training points: preset.sample(N, rng(seed, TRAIN)), or the first N rows
+    of the run's data file (refused, in one line, once its bytes differ from the recorded
+    sha256)."""
+    if getattr(cfg, "data_file", None) is None:
+        return data_preset(cfg.preset).sample(cfg.n_train, rng(cfg.seed, TRAIN))
+    from geomem.data.training import data_file_rows
+
+    return data_file_rows(cfg.data_file, cfg.data_sha256, cfg.n_train)
 
 
 def build_model(cfg: TrainConfig, d: int) -> torch.nn.Module:
@@ -101,7 +107,7 @@ def check_inputs(cfg, run_dir: str | Path, n_rows: int | None = None, name: str 
     checkpoint)."""
     check_device(cfg.device)
     n = cfg.n_train if n_rows is None else n_rows
-    d = data_preset(cfg.preset).d if isinstance(cfg, TrainConfig) else 1
+    d = cfg.d if isinstance(cfg, TrainConfig) else 1
     if hasattr(cfg, "image_shape"):
         d = int(np.prod(cfg.image_shape))
     boundary.check_fits("n_train", boundary.sizes.matrix_bytes(n, d, 3), n)

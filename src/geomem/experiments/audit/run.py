@@ -46,6 +46,9 @@ def prepare(cfg: AuditConfig, model: Model | None = None) -> AuditInputs:
     """Resolve and check every input of ``cfg`` (one-line errors); writes nothing."""
     if not isinstance(cfg, AuditConfig):
         _validate.fail("cfg", "an AuditConfig", cfg, TypeError)
+    from geomem.scores.sources import check_data_run
+
+    check_data_run(cfg.model, cfg.train, "train")  # a `geomem train --data` run: its own file
     dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
     with quiet():
         if model is None:
