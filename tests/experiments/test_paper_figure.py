@@ -110,6 +110,10 @@ SMALL = ["--n-theory", "100", "--n-exact", "30", "--origin-n", "20,30", "--draws
 
 
 def test_cli_route_equals_library_call(tmp_path, capsys):
+    from geomem.experiments.paper_figure import PAPER_FIGURE
+    from geomem.experiments.registry import EXPERIMENTS
+
+    assert EXPERIMENTS["paper-figure"] is PAPER_FIGURE
     with pytest.raises(SystemExit) as exc:
         main(["experiment", "paper-figure", *SMALL, "--out", str(tmp_path / "cli")])
     assert exc.value.code in (0, None), capsys.readouterr().err
