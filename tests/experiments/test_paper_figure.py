@@ -109,6 +109,7 @@ SMALL = ["--n-theory", "100", "--n-exact", "30", "--origin-n", "20,30", "--draws
          "--n-points", "2"]  # fmt: skip
 
 
+@pytest.mark.slow  # two runs with their figures: ~10 s of CPU
 def test_cli_route_equals_library_call(tmp_path, capsys):
     from geomem.experiments.paper_figure import PAPER_FIGURE
     from geomem.experiments.registry import EXPERIMENTS
@@ -129,6 +130,17 @@ def test_cli_route_equals_library_call(tmp_path, capsys):
     )
     assert json.loads((tmp_path / "cli" / "config.json").read_text())["model_step"] is None
     assert (tmp_path / "cli" / "paper_figure.png").stat().st_size > 0
+
+
+def test_cli_dry_run_is_the_library_config(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["experiment", "paper-figure", *SMALL, "--out", str(tmp_path / "o"), "--dry-run"])
+    assert exc.value.code in (0, None)
+    got = json.loads(capsys.readouterr().out)
+    cfg = PaperFigureConfig(n_theory=100, n_exact=30, origin_n=(20, 30), draws=1, n_points=2)
+    from geomem.runs.config import config_hash
+
+    assert got["config_hash"] == config_hash(cfg) and not (tmp_path / "o").exists()
 
 
 def test_model_run_recorded_and_bad_input_refused(tmp_path, capsys):
