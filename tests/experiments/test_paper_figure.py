@@ -153,6 +153,14 @@ def test_model_run_recorded_and_bad_input_refused(tmp_path, capsys):
     cfg, ck = resolve_model(PaperFigureConfig(model=str(tmp_path / "run")))
     assert cfg.model_step == 2 == ck["step"]
     assert cfg.model_config_hash == config_hash(TrainConfig.from_json(ck["config"]))
+    # a kept snapshot newer than checkpoint.pt (a run still training) is the latest
+    from geomem.checkpoints.format import save_checkpoint
+    from geomem.checkpoints.snapshots import snapshot_path
+
+    keys = ("config", "model", "ema", "optimizer", "rng", "losses")
+    save_checkpoint(snapshot_path(tmp_path / "run", 7), step=7, **{k: ck[k] for k in keys})
+    assert resolve_model(PaperFigureConfig(model=str(tmp_path / "run")))[0].model_step == 7
+    assert resolve_model(PaperFigureConfig(model=str(tmp_path / "run"), step=7))[1]["step"] == 7
     for args, where in (
         (["--draws", "0"], "--draws"),
         (["--step", "3"], "--step"),

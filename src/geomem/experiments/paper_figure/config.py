@@ -71,16 +71,21 @@ class PaperFigureConfig:
 
 def resolve_model(cfg: PaperFigureConfig) -> tuple[PaperFigureConfig, dict | None]:
     """(cfg with ``model_config_hash`` and ``model_step`` filled in, the checkpoint dict read
-    once) for ``cfg.model`` at ``cfg.step`` (None: the run's latest ``checkpoint.pt``, which a
-    training still running overwrites, so it is read here once and passed on). A run that is not
+    once) for ``cfg.model`` at ``cfg.step`` (None: the run's latest checkpoint, ``checkpoint.pt``
+    or a newer kept ``checkpoints/step-*.pt``; a training still running overwrites
+    ``checkpoint.pt``, so it is read here once and passed on). A run that is not
     a d = 30 network of ``cfg.preset`` is refused."""
     if cfg.model is None:
         return cfg, None
     from geomem.checkpoints.format import read_run
+    from geomem.checkpoints.snapshots import list_checkpoints
     from geomem.runs.config import config_hash
     from geomem.train.config import TrainConfig
 
     train_cfg, ck = read_run(cfg.model, TrainConfig, device=cfg.device, step=cfg.step)
+    kept = list_checkpoints(cfg.model) if cfg.step is None else []
+    if kept and kept[-1][0] > int(ck["step"]):  # a kept snapshot newer than checkpoint.pt
+        train_cfg, ck = read_run(cfg.model, TrainConfig, device=cfg.device, step=kept[-1][0])
     if train_cfg.preset != cfg.preset:
         _validate.fail("model", f"a run trained on preset {cfg.preset!r}", train_cfg.preset)
     resolved = replace(cfg, model_config_hash=config_hash(train_cfg), model_step=int(ck["step"]))
