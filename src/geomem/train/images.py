@@ -128,7 +128,7 @@ PRESETS = {
 
 
 def image_train_preset(name: str, **overrides) -> ImageTrainConfig:
-    """ImageTrainConfig of preset ``name`` (cpu | cpu-mnist | gpu | paper), overrides (None: keep)."""
+    """ImageTrainConfig of preset ``name`` (cpu | cpu-mnist | gpu | paper); None overrides keep."""
     if name not in PRESETS:
         _validate.fail("preset", f"one of {sorted(PRESETS)}", name)
     kw = {**PRESETS[name], **{k: v for k, v in overrides.items() if v is not None}}
