@@ -9,6 +9,7 @@ import typer
 from geomem import _validate
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
+from geomem.cli.paper_figure import paper_figure
 
 
 def _rem_kept(manifold, n_train, noise_var):
@@ -230,3 +231,6 @@ def training_time(
         f"{f['block']}: -" for f in m["tau_fit"][:2]
     )  # fmt: skip
     typer.echo(f"wrote {out}: table.md, kept_vs_step.png, tau_vs_n.png, three_panels.png ({fits})")
+
+
+app.command("paper-figure")(paper_figure)

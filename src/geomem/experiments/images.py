@@ -40,7 +40,7 @@ class ImagesConfig:
     dataset: str = "fashion-mnist"
     root: str | None = None  # None: the folder a system package installs into
     n_train: int = 256  # N
-    preset: str = "cpu"  # training preset: cpu | gpu | paper
+    preset: str = "cpu"  # training preset: cpu | cpu-mnist | gpu | paper
     steps: int | None = None  # override the preset's training steps
     downsample: int | None = None  # block-average factor (None: the preset's; cpu: 2)
     step: float = 15.0  # DDPM step of the measurement
@@ -118,7 +118,10 @@ def measure(score, x, t: float, route: str, rng: np.random.Generator) -> dict:
     if route == "lanczos":
         sp = lanczos_spectrum(score, x, t, rng=rng)
     else:  # Gram route for the exact score, autodiff for the network
-        sp = jacobian_spectrum(score, x, t)
+        # memory: a vectorised pass holds (points x rows) copies of the U-Net's activations;
+        # above d = 196 (14x14) take one point and 196 rows at a time (same numbers)
+        chunks = {} if score.d <= 196 else {"point_chunk": 1, "row_chunk": 196}
+        sp = jacobian_spectrum(score, x, t, **chunks)
     full = sp.eigvals.shape[1] == score.d
     dims = {r: dimension(sp, r) if full or r == "threshold" else None for r in RULES}
     return {"spectrum": sp.eigvals, "dims": dims, "asymmetry": sp.asymmetry}
@@ -198,8 +201,9 @@ def run_image_sweep(
     n_train, base: ImagesConfig, out: str | Path, *, rule: str = "threshold", progress=False
 ) -> list[dict]:
     """Every N into ``out/N<n>`` (nested subsets of one permutation), then ``table.md``,
-    ``dimension_vs_n.png`` and ``spectra.png`` in ``out``. All N are checked against the
-    dataset before anything is written."""
+    ``dimension_vs_n.png`` and ``spectra.png`` in ``out`` (N ascending whatever the run order:
+    run the N that matter first). All N are checked against the dataset before anything is
+    written."""
     from geomem.plots.images import dimension_figure, images_table, spectra_figure
 
     ns, data = check_sweep(n_train, base, rule)
@@ -210,6 +214,7 @@ def run_image_sweep(
         )
         for n in ns
     ]
+    results = sorted(results, key=lambda r: r["N"])
     io.write_json(out / "summary.json", results)
     with io.atomic_path(out / "table.md") as tmp:
         tmp.write_text(images_table(results))

