@@ -11,10 +11,10 @@ in one GEMM instead of the centred route's B N d^2 in B batched ones.
 
 Rounding: the subtraction cancels. Each entry of the moment sum is off by about eps T with
 T = sum_mu w_mu |y_mu - c|^2, so eig(C) moves by at most about d eps T and r = 1 - eig(C)/v by
-d eps T / v. The route is taken only when ``SAFETY`` d eps T / v <= rtol for every query (T
-comes from the first pass, before the moments are formed; rtol capped at ``MAX_ERROR``); elsewhere EmpiricalScore keeps its
-centred route. The phase cell's block moments (experiments/phase/cell.py) use
-``lower_products`` for each block.
+d eps T / v. The route is taken only when ``SAFETY`` d eps T / v <= min(rtol, ``MAX_ERROR``)
+for every query (T comes from the first pass, before the moments are formed); elsewhere
+EmpiricalScore keeps its centred route. The phase cell's block moments
+(experiments/phase/cell.py) use ``lower_products`` for each block.
 """
 
 from __future__ import annotations
