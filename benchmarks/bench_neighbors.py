@@ -3,7 +3,7 @@
 Our streamed exact search (``geomem.memorization.nearest_neighbors``, float32, k = 2) against
 scikit-learn's brute force (``NearestNeighbors(algorithm="brute").kneighbors``, k = 2) and,
 when ``faiss`` is importable (``pip install geomem[bench]``), faiss's exact ``IndexFlatL2``
-on the same random float32 data: d = 784 and 3072, 1000 queries, N = 10k .. 40k training
+on the same random float32 data: d = 64, 784 and 3072, 1000 queries, N = 10k .. 100k training
 points; 1 thread for torch, BLAS, OpenMP and faiss.
 
 Memory: each (method, N) runs once in its own subprocess: the data are generated first, the
@@ -37,7 +37,7 @@ except ImportError:  # optional: pip install geomem[bench]
 
 M, THREADS, ROUNDS = 1000, 1, 3
 METHODS = ("ours", "sklearn") + (("faiss",) if faiss is not None else ())
-SIZES = ((784, (20_000, 40_000)), (3072, (10_000, 20_000)))
+SIZES = ((64, (10_000, 100_000)), (784, (10_000, 100_000)), (3072, (10_000, 30_000)))
 
 
 def _status_kb(field: str) -> int:

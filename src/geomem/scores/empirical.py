@@ -19,7 +19,10 @@ import torch
 
 from geomem import _validate
 from geomem.schedules import VE, Schedule
+from geomem.scores import moments
 from geomem.scores.base import as_points, coefficients
+from geomem.scores.rows import own_rows
+from geomem.scores.weights import exp_shifted_
 
 
 class CovarianceEig(NamedTuple):
@@ -28,34 +31,6 @@ class CovarianceEig(NamedTuple):
     eigvals: torch.Tensor  # (B, d) ascending
     eigvecs: torch.Tensor | None  # (B, d, d) or None
     route: str  # "gram" (k x k Gram matrix, k < d) or "dense" (d x d)
-
-
-def _own_rows(w, Y, m, whole_ok: bool, space: list):
-    """Each query's own kept rows of one block: w (B, n) weights (0 where not kept), Y (n, d),
-    m (B, d) -> (Z (B, k, d) with Z[b, j] = sqrt(w) (y - m_b) over query b's k_b kept rows in
-    ascending order, zero-padded to k = max k_b; k_b (B,)), or (None, None) if nothing is kept.
-    With ``whole_ok`` (dense route) and more than half the rows kept, all n rows instead
-    (the w = 0 rows add nothing to Z^T Z; no sort and gather). Z is written into ``space[0]``,
-    a flat buffer reused between blocks (grown when too small): no fresh (B, k, d) pages.
-    """
-    kept = w > 0
-    cnt = kept.sum(1)
-    k = int(cnt.max())
-    if k == 0:
-        return None, None
-    B, n, d = w.shape[0], w.shape[1], Y.shape[1]
-    whole = whole_ok and 2 * k > n
-    size = B * (n if whole else k) * d
-    if space[0].numel() < size:
-        space[0] = torch.empty(size, dtype=Y.dtype, device=Y.device)
-    Z = space[0][:size].view(B, -1, d)
-    if whole:  # dense route, most rows kept: the whole block
-        torch.sub(Y[None], m[:, None, :], out=Z)
-        return Z.mul_(w.sqrt()[:, :, None]), cnt
-    # stable sort puts each row's kept columns first, in ascending order; pads have w = 0
-    idx = torch.sort(kept.to(torch.uint8), stable=True, dim=1, descending=True).indices[:, :k]
-    torch.index_select(Y, 0, idx.flatten(), out=Z.view(-1, d))
-    return Z.sub_(m[:, None, :]).mul_(w.gather(1, idx).sqrt_()[:, :, None]), cnt
 
 
 class EmpiricalScore:
@@ -77,6 +52,10 @@ class EmpiricalScore:
         The skipped part of C is positive semi-definite with trace below rtol v, so each
         normalised eigenvalue r = 1 - eig(C)/v moves by at most ``rtol`` (Weyl). 0 skips only
         pairs that contribute exactly nothing.
+    moments : bool
+        At d <= 64, form C from second moments about the training mean in one GEMM per chunk
+        (``geomem.scores.moments``) wherever its rounding estimate is within ``rtol``; False:
+        always the centred route.
     """
 
     def __init__(
@@ -88,6 +67,7 @@ class EmpiricalScore:
         dtype: torch.dtype = torch.float64,
         device: str | torch.device = "cpu",
         rtol: float = 1e-12,
+        moments: bool = True,
     ):
         X = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else X
         X = _validate.matrix("X (training set)", X)
@@ -96,6 +76,8 @@ class EmpiricalScore:
         if not (isinstance(rtol, int | float) and 0 <= rtol < 1):
             _validate.fail("rtol", "a number in [0, 1)", rtol)
         self.rtol = float(rtol)
+        self.moments = bool(moments)
+        self._moment_cache = None  # (c, |y - c|^2, Phi^T or None), geomem.scores.moments
         self.dtype, self.device = dtype, torch.device(device)
         with warnings.catch_warnings():  # a read-only memory map is shared, never written
             warnings.simplefilter("ignore", UserWarning)
@@ -122,9 +104,11 @@ class EmpiricalScore:
         cross = x @ self.Y[sl].T
         return -(x2 - 2 * a * cross + a**2 * self.y2[sl]) / (2 * s**2)
 
-    def _lse_and_mean(self, x, a, s):
-        # one streamed pass: online log-sum-exp and weighted mean (Milakov & Gimelshein 2018)
+    def _lse_and_mean(self, x, a, s, q=None):
+        # one streamed pass: online log-sum-exp and weighted mean (Milakov & Gimelshein 2018);
+        # with q (N,), also the weighted mean sum_mu w_mu q_mu (B,)
         B = x.shape[0]
+        Aq = None if q is None else torch.zeros(B, dtype=self.dtype, device=self.device)
         M = torch.full((B,), -math.inf, dtype=self.dtype, device=self.device)
         S = torch.zeros(B, dtype=self.dtype, device=self.device)
         A = torch.zeros(B, self.d, dtype=self.dtype, device=self.device)
@@ -132,10 +116,14 @@ class EmpiricalScore:
             lg = self._logits(x, a, s, sl)
             M_new = torch.maximum(M, lg.max(1).values)
             scale = torch.exp(M - M_new)
-            e = torch.exp(lg - M_new[:, None])
+            e = exp_shifted_(lg.sub_(M_new[:, None]))
             S = S * scale + e.sum(1)
             A = A * scale[:, None] + e @ self.Y[sl]
+            if q is not None:
+                Aq = Aq * scale + e @ q[sl]
             M = M_new
+        if q is not None:
+            return M + torch.log(S), A / S[:, None], Aq / S
         return M + torch.log(S), A / S[:, None]
 
     def __call__(self, x, t) -> torch.Tensor:
@@ -178,7 +166,7 @@ class EmpiricalScore:
             y2 = self.y2[sl]
             G = xm @ self.Y[sl].T  # (2B, n)
             lg = -(x2 - 2 * a * G[:B] + a**2 * y2) / (2 * s**2)  # as _logits
-            w = torch.exp(lg.sub_(logZ[:, None]))
+            w = exp_shifted_(lg.sub_(logZ[:, None]))
             dist2 = (y2 - 2 * G[B:] + m2).clamp_min_(0)
             del G, lg
             yield sl, w.masked_fill_(w * dist2 <= floor, 0.0)
@@ -202,7 +190,7 @@ class EmpiricalScore:
                     G0 = buf[:, :k]
                     buf = torch.bmm(G0.transpose(1, 2), G0) if k else buf.zero_()
                     count = None
-                Z, cnt = _own_rows(wc, Yb, m, count is None, space)
+                Z, cnt = own_rows(wc, Yb, m, count is None, space)
                 if Z is None:
                     continue
                 if count is None:
@@ -219,20 +207,29 @@ class EmpiricalScore:
     def posterior(self, x, t) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior mean m (B, d) and covariance C (B, d, d) of the training points."""
         x, a, s = self._prep(x, t)
-        logZ, m = self._lse_and_mean(x, a, s)
+        logZ, m, C = moments.route(self, x, a, s, symmetric=True)
+        if C is not None:
+            return m, C
+        if logZ is None:
+            logZ, m = self._lse_and_mean(x, a, s)
         return m, self._covariance_pass(x, a, s, logZ, m, gram=False)[1]
 
     def jacobian(self, x, t) -> torch.Tensor:
         """(B, d, d) closed-form J = (-I + (alpha_t^2 / sigma_t^2) C) / sigma_t^2 (symmetric)."""
-        x, a, s = self._prep(x, t)
         _, C = self.posterior(x, t)
+        x, a, s = self._prep(x, t)
         eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
         a3, s3 = a[:, :, None], s[:, :, None]
         return (-eye + (a3**2 / s3**2) * C) / s3**2
 
     def _low_rank_or_dense(self, x, a, s):
-        # ("gram", Z (B, k, d)) when every query keeps fewer than d points, else ("dense", C)
-        logZ, m = self._lse_and_mean(x, a, s)
+        # ("gram", Z (B, k, d)) when every query keeps fewer than d points, else ("dense", C);
+        # ("dense", lower triangle of C) from the moment route where it is taken
+        logZ, m, C = moments.route(self, x, a, s, symmetric=False)
+        if C is not None:
+            return "dense", C
+        if logZ is None:
+            logZ, m = self._lse_and_mean(x, a, s)
         return self._covariance_pass(x, a, s, logZ, m, gram=True)
 
     def covariance_eigh(self, x, t, eigvecs: bool = False):
@@ -246,9 +243,9 @@ class EmpiricalScore:
         x, a, s = self._prep(x, t)
         route, Z = self._low_rank_or_dense(x, a, s)
         if route == "dense":
-            if not eigvecs:
-                return CovarianceEig(torch.linalg.eigvalsh(Z).clamp_min(0), None, route)
-            lam, vec = torch.linalg.eigh(Z)
+            if not eigvecs:  # the lower triangle is read (the moment route fills only it)
+                return CovarianceEig(torch.linalg.eigvalsh(Z, UPLO="L").clamp_min(0), None, route)
+            lam, vec = torch.linalg.eigh(Z, UPLO="L")
             return CovarianceEig(lam.clamp_min(0), vec, route)
         k = Z.shape[1]
         if k == 0:  # no point contributes: C = 0

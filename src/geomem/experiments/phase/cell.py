@@ -6,9 +6,12 @@ I - U_k^T C U_k / v and C(x) the posterior covariance of the training points (do
 per-subspace accounting). Routes (``route``), all exact:
 
 - ``"block-moments"`` (default, fastest): with z_k = U_k^T y, U_k^T C U_k = sum_mu w_mu z_k z_k^T
-  - m_k m_k^T, so one GEMM of the weights (B, N) against the per-point block outer products
-  (N, sum m_k^2), built once per training set; points whose weight is below ``weight_tol`` for
-  every query are skipped. No d x d matrix or eigendecomposition is formed.
+  - m_k m_k^T, so one GEMM of the weights against the per-point block outer products (lower
+  triangles, ``geomem.scores.moments.lower_products``) and coordinates, built once per training
+  set. The logits of every level come from two GEMMs per cell (x = x0 + s z is linear in s);
+  the levels go in groups of 8 (128 query rows) through one GEMM over the points whose weight
+  exceeds ``weight_tol`` for some query of the group, and one batched eigvalsh per block.
+  No d x d matrix or eigendecomposition is formed.
 - ``"posterior"``: C from ``EmpiricalScore.posterior`` (streamed), then projected per block.
 - ``"scan"``: ``geomem.spectra.scan.scan_noise`` with the closed-form Jacobian and its full
   eigenbasis, then ``subspace_dimension`` -- the library's reference route.
@@ -29,7 +32,8 @@ from geomem import _validate, io, seeds
 from geomem.data import LinearManifold, preset, query_points
 from geomem.runs.base import Experiment
 from geomem.schedules import EDM
-from geomem.scores import EmpiricalScore
+from geomem.scores import EmpiricalScore, moments
+from geomem.scores.weights import exp_shifted_
 from geomem.spectra.scan import scan_noise
 
 POINT_KINDS = ("train", "fresh", "origin")
@@ -71,42 +75,74 @@ def training_set(cfg: PhaseCellConfig) -> tuple[np.ndarray, LinearManifold]:
     return mf.sample(cfg.n_train, seeds.cell_rng(cfg.seed, cfg.n_train, seeds.TRAIN)), mf
 
 
-def _counts(Ckk: list[torch.Tensor], v: float, threshold: float) -> np.ndarray:
-    # (B, K): #{eig(I - C_kk / v) < threshold} = #{eig(C_kk) > (1 - threshold) v}
+def _counts(Ckk: list[torch.Tensor], v, threshold: float) -> np.ndarray:
+    # (B, K): #{eig(I - C_kk / v) < threshold} = #{eig(C_kk) > (1 - threshold) v}; v a float
+    # or a (B, 1) tensor of per-row noise levels
     return np.stack(
-        [np.sum(torch.linalg.eigvalsh(C, UPLO="L").numpy() > (1 - threshold) * v, 1) for C in Ckk],
+        [(torch.linalg.eigvalsh(C, UPLO="L") > (1 - threshold) * v).sum(1).numpy() for C in Ckk],
         axis=1,
     )
 
 
-def _block_moments_route(X, queries, noise_var, bases, cfg) -> np.ndarray:
+def _moment_features(Z: list[torch.Tensor]) -> torch.Tensor:
+    # (sum m_k (m_k + 1) / 2 + sum m_k, N): per block the lower triangle of z z^T (row-major,
+    # as torch.tril_indices), then the block coordinates z, one contiguous row each
+    zT = [z.T.contiguous() for z in Z]
+    return torch.cat([moments.lower_products(z) for z in zT] + zT, 0)
+
+
+def _noise_std(queries, v: float) -> float:
+    # the s of QueryPoints.at(v) = x0 + s z (alpha_t = 1)
+    if queries.noise == "matched":
+        return float(np.sqrt(v))
+    return 0.0 if queries.noise == "none" else float(queries.noise)
+
+
+def _block_moments_route(X, queries, noise_var, bases, cfg, rows: int = 128) -> np.ndarray:
+    # The weights of every level first: with x = x0 + s z, the logits x y^T / v - |y|^2 / (2v)
+    # (softmax-equal to -|x - y|^2 / (2v)) come from two GEMMs x0 Y^T and z Y^T per cell. Then
+    # groups of consecutive levels (at most ``rows`` query rows): one GEMM of the weights
+    # against [block outer products | block coordinates] over the group's kept points, one
+    # batched eigvalsh per block.
     Y = torch.as_tensor(X, dtype=torch.float64)
-    Us = [torch.as_tensor(U, dtype=torch.float64) for U in bases]
-    Z = [Y @ U for U in Us]  # (N, m_k) block coordinates
-    sizes = [U.shape[1] for U in Us]
+    Z = [Y @ torch.as_tensor(U, dtype=torch.float64) for U in bases]  # (N, m_k) coordinates
+    sizes = [z.shape[1] for z in Z]
     low = [torch.tril_indices(m, m) for m in sizes]  # eigvalsh reads the lower triangle only
-    outer = torch.cat([z[:, i][:, :, None].mul(z[:, j][:, :, None]).flatten(1)
-                       for z, (i, j) in zip(Z, low, strict=True)], 1)  # fmt: skip
-    y2, widths = (Y**2).sum(1), [idx.shape[1] for idx in low]
-    out = []
-    for v in noise_var:
-        x = torch.as_tensor(queries.at(v), dtype=torch.float64)
-        logits = (x @ Y.T - 0.5 * y2) / v  # -|x - y|^2 / (2v) up to a per-row constant
-        W = torch.softmax(logits, dim=1)
-        keep = torch.nonzero(W.max(0).values > cfg.weight_tol).flatten()
-        if keep.numel() < W.shape[1]:
-            W, Zk, Ok = W[:, keep], [z[keep] for z in Z], outer[keep]
+    widths = [m * (m + 1) // 2 for m in sizes]
+    FT = _moment_features(Z)  # (294 + d, N) for the paper preset
+    B, L, N = queries.x0.shape[0], len(noise_var), Y.shape[0]
+    P = torch.as_tensor(queries.x0, dtype=torch.float64) @ Y.T - 0.5 * (Y**2).sum(1)
+    Q = torch.as_tensor(queries.z, dtype=torch.float64) @ Y.T
+    per = max(1, rows // B)
+    buf = torch.empty(per * B, N, dtype=torch.float64)  # weights of one group, reused
+    out = np.zeros((L, B, len(bases)), dtype=np.int64)
+    for l0 in range(0, L, per):
+        lv = list(range(l0, min(L, l0 + per)))
+        W = buf[: len(lv) * B]  # (len(lv) B, N), level-major
+        for r, i in enumerate(lv):
+            Wr = torch.add(
+                P, Q, alpha=_noise_std(queries, noise_var[i]), out=W[r * B : (r + 1) * B]
+            )
+            Wr.sub_(Wr.amax(1, keepdim=True)).mul_(1.0 / noise_var[i])
+            exp_shifted_(Wr).div_(Wr.sum(1, keepdim=True))
+        # points above weight_tol for some query of each level, united over the group
+        keep = torch.stack(
+            [W[r * B : (r + 1) * B].amax(0) > cfg.weight_tol for r in range(len(lv))]
+        ).any(0)
+        if int(keep.sum()) < N:
+            idx = torch.nonzero(keep).flatten()
+            S = W[:, idx] @ FT[:, idx].T
         else:
-            Zk, Ok = Z, outer
-        S = torch.split(W @ Ok, widths, dim=1)  # lower-triangle second moments per block
+            S = W @ FT.T
+        parts = torch.split(S, widths + sizes, dim=1)
         Ckk = []
-        for s, z, m, (i, j) in zip(S, Zk, sizes, low, strict=True):
+        for s, mu, m, (i, j) in zip(parts, parts[len(sizes) :], sizes, low, strict=False):
             M = torch.zeros(s.shape[0], m, m, dtype=s.dtype)
             M[:, i, j] = s
-            mu = W @ z
             Ckk.append(M - mu[:, :, None] * mu[:, None, :])
-        out.append(_counts(Ckk, v, cfg.threshold))
-    return np.stack(out)
+        v = torch.as_tensor(np.repeat([noise_var[i] for i in lv], B), dtype=torch.float64)
+        out[lv] = _counts(Ckk, v[:, None], cfg.threshold).reshape(len(lv), B, -1)
+    return out
 
 
 def measure_cell(cfg: PhaseCellConfig, progress: bool = False) -> np.ndarray:
