@@ -196,7 +196,8 @@ def test_cli_trains_an_ensemble_into_readable_run_dirs(tmp_path, capsys):
             r"^cfgs: expected configs differing only in \['n_train', 'seed', 'preset'\], got 'wid",
         ),
         ("empty", r"^cfgs: expected a non-empty list of TrainConfig, got \[\]"),
-        ("dup", r"^run_dirs: expected distinct directories, got '.*/a more than once'"),
+        # (the value is shortened by _validate.fail when tmp_path is long: match its start only)
+        ("dup", r"^run_dirs: expected distinct directories, got '/"),
         ("count", r"^run_dirs: expected 2 directories \(one per config\), got 1"),
     ],
 )
