@@ -116,7 +116,7 @@ def check_output(name: str, path: str | Path) -> Path:
     if path.is_dir():
         _validate.fail(name, "a file path", f"{path} (a directory)")
     if path.exists() and not path.is_file():
-        _validate.fail(name, "a regular file path", f"{path} (a FIFO, socket or device)")
+        _validate.fail(name, "a regular file path, not a FIFO, socket or device", str(path))
     above = next((p for p in path.parents if p.exists()), None)
     if above is not None and not above.is_dir():
         _validate.fail(name, "a path below a directory", f"{path} ({above} is a file)")
