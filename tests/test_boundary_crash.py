@@ -104,7 +104,13 @@ def test_sigint_leaves_one_line_exit_130_and_no_partial_file(tmp_path, logs):
     cmd = [sys.executable, "-m", "geomem", "train", "--out", str(run), "--n-train", "50"]
     cmd += ["--steps", "100000000", "--checkpoint-every", "1", "--batch-size", "8"]
     env = {**os.environ, "PYTHONPATH": SRC, "GEOMEM_LOG_DIR": str(logs)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(  # SIGINT as a terminal gives it (a background pytest ignores it)
+        cmd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     seen = b""
     try:
         # the event: a progress update on stderr after the first checkpoint was renamed into
