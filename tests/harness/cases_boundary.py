@@ -72,6 +72,8 @@ def rows(add) -> None:
     add("theory critical-noise", "values", "--stds", "--stds", "1,1e60")
     add("theory critical-noise", "values", "--noise-var", "--noise-var", "1e300")
     add("theory spectrum", "values", "--noise-var", "--noise-var", "1e300")
+    add("sample", "values", "--sigma-min", "--sigma-min", "1e-300")
+    add("sample", "values", "--sigma-max", "--sigma-max", "1e300")
     add("train", "sizes", "--steps", "--steps", "9223372036854775808")
     add("train", "sizes", "--steps", "--steps", "100000000000000000", "--dry-run")
     for run in ("run_wide", "run_unknown"):

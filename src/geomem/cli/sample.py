@@ -42,6 +42,7 @@ def sample(
     from dataclasses import asdict
 
     from geomem import _validate, io
+    from geomem.boundary import sigma_to_var
     from geomem.boundary.files import claim, refuse_other
     from geomem.experiments.samples import SampleConfig, check_inputs, run_samples
     from geomem.sampling import SamplerConfig
@@ -51,6 +52,9 @@ def sample(
     if out.suffix != ".npy":
         _validate.fail("--out", "a path ending in .npy", str(out))
     meta = out.with_suffix(".json")
+    for name, sig in (("--sigma-min", sigma_min), ("--sigma-max", sigma_max)):
+        if sig is not None:  # up front, not as an internal time t after the progress bar
+            sigma_to_var(name, (sig,))
     out_file("--out", out, meta)
     run_model("--model", model)
     cfg = SampleConfig(
