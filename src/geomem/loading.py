@@ -87,7 +87,7 @@ def load_model(
         )
     for run in (path / "train", path):
         if (run / "checkpoint.pt").is_file() and (run / "config.json").is_file():
-            cfg = read_json("model", run / "config.json")
+            cfg = run_config(run, "model").to_json()
             if "image_shape" in cfg:
                 from geomem.train.images import image_score
 
@@ -103,6 +103,29 @@ def load_model(
         "directory (config.json + checkpoint.pt)",
         f"{path} (neither)",
     )
+
+
+def run_config(run: str | Path, name: str = "model"):
+    """The config of a geomem training run directory ``run``, validated exactly as `geomem
+    train` validates it: its ``config.json`` read as an ``ImageTrainConfig`` (it has
+    ``image_shape``) or a ``TrainConfig`` through the dataclass (``cls(**fields)``, so every
+    field the config class knows is checked and an unknown one refused). One line naming
+    ``name`` and the file when anything is wrong (``"width": "wide"``, unknown keys, a bad
+    schedule)."""
+    from geomem.train.config import TrainConfig
+    from geomem.train.images import ImageTrainConfig
+
+    path = Path(run) / "config.json"
+    obj = read_json(name, path)
+    cls = ImageTrainConfig if "image_shape" in obj else TrainConfig
+    try:
+        return cls.from_json(obj)
+    except (ValueError, TypeError) as exc:
+        _validate.fail(
+            name,
+            f"a run config.json that `geomem train` accepts ({cls.__name__})",
+            f"{path}: {' '.join(str(exc).split())}",
+        )
 
 
 def _is_diffusers_unet(path: Path) -> bool:

@@ -11,16 +11,17 @@ A new command joins with one line in ``BASE`` and one ``add(...)`` line per bad 
     add("sample", "sizes", "--n-samples", "--n-samples", "10000000000000")
 
 Classes: usage (the CLI framework's own errors), values, sizes, devices, grids, files,
-configs (JSON/TOML configs, run directories, checkpoints, stores).
+configs (JSON/TOML configs, run directories, checkpoints, model folders, stores), outputs
+(FIFOs, another config's result).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.harness import cases_audit, cases_lid, cases_sampling
+from tests.harness import cases_audit, cases_boundary, cases_lid, cases_sampling
 
-CLASSES = ("usage", "values", "sizes", "devices", "grids", "files", "configs")
+CLASSES = ("usage", "values", "sizes", "devices", "grids", "files", "configs", "outputs")
 
 
 @dataclass(frozen=True)
@@ -521,6 +522,7 @@ for store in ("store_bad_meta", "store_old", "store_no_meta"):
 cases_sampling.rows(add)  # with the ensemble options of train
 cases_audit.rows(add)
 cases_lid.rows(add)
+cases_boundary.rows(add)
 
 
 def argv(case: Case, inputs: str, out: str) -> list[str]:

@@ -164,4 +164,7 @@ def build(root: Path) -> Path:
     cases_owndata.build(root)  # the data-file run
     _specs(root)
     _stores(root)
+    from tests.harness import cases_boundary
+
+    cases_boundary.build(root)  # after _runs: it copies run_ok
     return root

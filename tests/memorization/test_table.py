@@ -71,8 +71,8 @@ def test_cli_copies(sets, tmp_path, capsys):
     np.save(tmp_path / "S.npy", S)
     np.savez(tmp_path / "X.npz", X=X)
     np.save(tmp_path / "X.npy", X.astype(np.float32))
-    out = tmp_path / "c.json"
     for train in ("X.npy", "X.npz"):
+        out = tmp_path / f"c-{train}.json"  # another request: its own file
         args = ["copies", "--samples", str(tmp_path / "S.npy"), "--train", str(tmp_path / train)]
         code, stdout, _ = run(capsys, *args, "--blocks", "paper-flat", "--out", str(out))
         assert code in (0, None) and stdout.startswith(f"wrote {out}") and stdout.count("\n") == 1

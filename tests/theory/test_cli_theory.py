@@ -54,7 +54,7 @@ def test_collapse_time_and_spectrum(tmp_path):
             "--d",
             "30",
             "--out",
-            str(out),
+            str(tmp_path / "t-preset.json"),  # another request: its own file
         ]
     ) in (0, None)
     out2 = tmp_path / "s.json"

@@ -7,7 +7,10 @@ finiteness is checked in bounded chunks.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -105,15 +108,33 @@ def read_json(name: str, path: str | Path, kind: type = dict):
     return obj
 
 
-def refuse_other(name: str, path: str | Path, mine: dict, key: str | None = "config") -> None:
-    """Refuse to overwrite ``path`` (a JSON output) when it holds a result of another config.
-
-    ``mine`` is this request's config as JSON data; the file's ``obj[key]`` (the whole file
-    when ``key`` is None) must equal it. A file that is not such a JSON file is refused too.
+def check_output(name: str, path: str | Path) -> Path:
+    """Fail unless ``path`` can be (re)written as a regular file: not a directory, not a FIFO,
+    socket or device (never opened: opening a FIFO blocks forever), no file among its folders.
     """
     path = Path(path)
     if path.is_dir():
         _validate.fail(name, "a file path", f"{path} (a directory)")
+    if path.exists() and not path.is_file():
+        _validate.fail(name, "a regular file path, not a FIFO, socket or device", str(path))
+    above = next((p for p in path.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        _validate.fail(name, "a path below a directory", f"{path} ({above} is a file)")
+    return path
+
+
+def _canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, default=str)  # NaN == NaN as text
+
+
+def refuse_other(name: str, path: str | Path, mine, key: str | None = "config") -> None:
+    """Refuse to overwrite ``path`` (a JSON output) when it holds a result of another config.
+
+    ``mine`` is this request's config as JSON data; the file's ``obj[key]`` (the whole file
+    when ``key`` is None) must equal it. A file that is not such a JSON file is refused too,
+    and so is a path that is not a regular file (``check_output``).
+    """
+    path = check_output(name, path)
     if not path.exists():
         return
     try:
@@ -121,9 +142,27 @@ def refuse_other(name: str, path: str | Path, mine: dict, key: str | None = "con
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         old = None
     got = old if key is None or not isinstance(old, dict) else old.get(key)
-    if not isinstance(old, dict) or got != json.loads(json.dumps(mine)):
+    mine = json.loads(json.dumps(mine, default=str))
+    if not isinstance(old, dict) or _canonical(got) != _canonical(mine):
         _validate.fail(
             name,
             "a new path or one holding this same result (delete it to start over)",
             f"{path} holding another result",
         )
+
+
+@contextmanager
+def claim(name: str, path: str | Path, mine, key: str | None = "config"):
+    """The final write of an output: hold an exclusive ``fcntl`` lock on its folder, re-check
+    that ``path`` holds nothing or this same result (``refuse_other``), and let the caller
+    write (atomically, ``geomem.io``) inside the block. Two different configs started at once
+    into one path cannot both succeed: the second sees the first's file and is refused."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        refuse_other(name, path, mine, key)
+        yield path
+    finally:
+        os.close(fd)  # closing releases the lock

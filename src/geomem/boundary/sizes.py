@@ -77,3 +77,14 @@ def matrix_bytes(rows: float, cols: float, copies: float = 1.0) -> float:
 def scan_bytes(n_levels: int, n_points: int, d: int) -> float:
     """Bytes of a spectrum scan: spectra and points (L, B, d), one Jacobian batch (B, d, d)."""
     return matrix_bytes(n_levels * n_points, d, 3) + matrix_bytes(n_points * d, d, 4)
+
+
+LOSS_BYTES = 32  # one Python float in a list: the training loss kept per step
+
+
+def check_steps(name: str, steps: int) -> int:
+    """Return ``steps`` if the per-step loss log of that many training steps fits in memory
+    (``--steps 2**63`` is refused up front instead of failing deep in a run)."""
+    steps = _validate.positive_int(name, steps)
+    check_fits(name, float(steps) * LOSS_BYTES, steps)
+    return steps

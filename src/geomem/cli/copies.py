@@ -30,11 +30,24 @@ def copies(
 ):
     """Nearest training points of each sample; ratio test, Carlini et al., per-block copies."""
     from geomem import _validate, io
+    from geomem.boundary.files import claim, refuse_other
     from geomem.data.files import load_array, open_array
     from geomem.memorization import copy_table
     from geomem.memorization.neighbors import check_finite
 
+    request = {  # the "request" of OUT: another request's result there is refused
+        "samples": str(Path(samples).resolve()),
+        "train": str(Path(train).resolve()),
+        "blocks": blocks,
+        "k": k,
+        "threshold": threshold,
+        "carlini_n": carlini_n,
+        "delta_m": delta_m,
+        "delta_s": delta_s,
+        "dtype": dtype,
+    }
     out_file("--out", out, str(out) + ".arrays.npz")
+    refuse_other("--out", out, request, key="request")
     S = load_array(samples, name="--samples")
     X = open_array(train, name="--train", d=S.shape[1])
     N = X.shape[0]
@@ -61,8 +74,9 @@ def copies(
         chunk_size=chunk_size,
         dtype=dtype,
     )
-    io.save_npz(str(out) + ".arrays.npz", table.arrays)
-    io.write_json(out, table.to_json())
+    with claim("--out", out, request, key="request"):
+        io.save_npz(str(out) + ".arrays.npz", table.arrays)
+        io.write_json(out, {**table.to_json(), "request": request})
     typer.echo(f"wrote {out}: " + summary_line(table.summary))
 
 

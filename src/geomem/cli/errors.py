@@ -96,6 +96,15 @@ def command_flags(app, argv: list[str]) -> dict[str, str]:
     return out
 
 
+def is_user_error(exc: BaseException) -> bool:
+    """Whether ``exc`` reports bad input: an OSError/MemoryError/OverflowError (the machine or
+    the request), or a ValueError/TypeError carrying the house ``<param>: expected`` message
+    (one from deeper in numpy/torch without it is a bug, reported as an internal error)."""
+    if isinstance(exc, OSError | MemoryError | OverflowError):
+        return True
+    return ": expected " in str(exc)
+
+
 def error_line(exc: BaseException, flags: dict[str, str] | None = None) -> str:
     """The one-line report of a boundary error (its message, newlines folded); a library
     parameter name at its head is shown as the command's flag (``flags``)."""
@@ -107,6 +116,8 @@ def error_line(exc: BaseException, flags: dict[str, str] | None = None) -> str:
         where = exc.filename or "file"
         why = exc.strerror or text
         return f"{where}: expected a writable/readable file system location, got {why!r}"
+    if isinstance(exc, OverflowError) and ": expected " not in text:
+        return f"input: expected numbers within the float range, got {_show(text)}"
     if isinstance(exc, MemoryError) and ": expected " not in text:
         return f"memory: expected a request that fits in memory, got {_show(text or 'MemoryError')}"
     if ": expected " not in text:

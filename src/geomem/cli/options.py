@@ -33,11 +33,19 @@ def int_list(name: str, text: str, minimum: int = 1) -> tuple[int, ...]:
     return tuple(out)
 
 
+def run_model(name: str, model: str) -> None:
+    """When ``model`` names a folder (a `geomem train` run, not 'exact'/'population'), fail
+    unless its config.json is one `geomem train` accepts (``geomem.loading.run_config``)."""
+    if model not in ("exact", "population") and (Path(model) / "config.json").is_file():
+        from geomem.loading import run_config
+
+        run_config(model, name)
+
+
 def out_file(name: str, *paths: Path) -> None:
-    """Fail unless every path can become a file: not a directory, no file among its folders."""
-    for path in map(Path, paths):
-        if path.is_dir():
-            _validate.fail(name, "a file path", f"{path} (a directory)")
-        above = next((p for p in path.parents if p.exists()), None)
-        if above is not None and not above.is_dir():
-            _validate.fail(name, "a path below a directory", f"{path} ({above} is a file)")
+    """Fail unless every path can become a regular file: not a directory, FIFO, socket or
+    device, no file among its folders (``geomem.boundary.files.check_output``)."""
+    from geomem.boundary.files import check_output
+
+    for path in paths:
+        check_output(name, path)

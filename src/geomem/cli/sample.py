@@ -8,7 +8,7 @@ import typer
 
 from geomem.cli.copies import summary_line
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
-from geomem.cli.options import out_file
+from geomem.cli.options import out_file, run_model
 
 
 def sample(
@@ -39,7 +39,11 @@ def sample(
     dry_run: bool = DRY_RUN,
 ):
     """Draw samples from an exact, population or trained score; flag copies of training data."""
+    from dataclasses import asdict
+
     from geomem import _validate, io
+    from geomem.boundary import sigma_to_var
+    from geomem.boundary.files import claim, refuse_other
     from geomem.experiments.samples import SampleConfig, check_inputs, run_samples
     from geomem.sampling import SamplerConfig
 
@@ -48,7 +52,11 @@ def sample(
     if out.suffix != ".npy":
         _validate.fail("--out", "a path ending in .npy", str(out))
     meta = out.with_suffix(".json")
+    for name, sig in (("--sigma-min", sigma_min), ("--sigma-max", sigma_max)):
+        if sig is not None:  # up front, not as an internal time t after the progress bar
+            sigma_to_var(name, (sig,))
     out_file("--out", out, meta)
+    run_model("--model", model)
     cfg = SampleConfig(
         preset=None if data else (preset or "paper"),
         data_file=data,
@@ -68,11 +76,16 @@ def sample(
         threshold=threshold,
         device=device,
     )
+    mine = asdict(cfg)  # the "config" of OUT.json: another config's result is refused
+    refuse_other("--out", meta, mine)
+    if out.exists() and not meta.exists():
+        _validate.fail("--out", "a new path or this same result", f"{out} without {meta.name}")
     check_inputs(cfg)
     exit_if_dry_run(dry_run, cfg)
     samples, summary, _ = run_samples(cfg, progress=True)
-    io.save_npy(out, samples)
-    io.write_json(meta, summary)
+    with claim("--out", meta, mine):  # re-checked under a lock: a concurrent run cannot win
+        io.save_npy(out, samples)
+        io.write_json(meta, summary)
     typer.echo(
         f"wrote {out} and {meta.name} ({summary['score_evaluations_per_sample']} score "
         f"evaluations per sample); "

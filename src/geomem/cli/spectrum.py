@@ -8,7 +8,7 @@ import numpy as np
 import typer
 
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
-from geomem.cli.options import float_list
+from geomem.cli.options import float_list, run_model
 
 
 def spectrum(
@@ -48,6 +48,7 @@ def spectrum(
     """Normalised Jacobian spectra and dimensions of an exact or trained score over noise levels."""
     from geomem import _validate, io
     from geomem.boundary import check_device, refuse_other, sigma_to_var
+    from geomem.boundary.files import claim
     from geomem.experiments.spectrum.config import SpectrumConfig, check_inputs, run_spectrum
     from geomem.runs.config import to_dict
 
@@ -80,13 +81,15 @@ def spectrum(
     )
     points_path = Path(str(out) + ".points.npy")
     refuse_other("--out", out, to_dict(cfg))
+    run_model("--model", model)
     check_inputs(cfg)
     exit_if_dry_run(dry_run, cfg)
     result, scan = run_spectrum(cfg, progress=True)
     had_points = points_path.exists()
     try:
-        io.save_npy(points_path, scan.points)
-        io.write_json(out, result)
+        with claim("--out", out, to_dict(cfg)):  # re-checked under a lock before renaming
+            io.save_npy(points_path, scan.points)
+            io.write_json(out, result)
     except BaseException:
         if not had_points:  # no OUT.points.npy without its OUT
             points_path.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from geomem.boundary.files import claim
 from geomem.cli.options import float_list, int_list
 
 app = typer.Typer(
@@ -55,7 +56,8 @@ def critical_noise(
         "noise_var": list(v),
         "kept_dimension": kept.tolist(),
     }
-    io.write_json(out, result)
+    with claim("--out", out, result, key=None):  # another result there is refused
+        io.write_json(out, result)
     typer.echo(
         f"wrote {out}: critical noise variance per block " + ", ".join(f"{x:.6g}" for x in vc)
     )
@@ -107,7 +109,8 @@ def collapse_time(
         "t_speciation": t_s,
         "noise_var_speciation": v_s,
     }
-    io.write_json(out, result)
+    with claim("--out", out, result, key=None):  # another result there is refused
+        io.write_json(out, result)
     typer.echo(f"wrote {out}: t_collapse = {t_c:.6g} (noise_var {result['noise_var']:.6g})")
 
 
@@ -127,7 +130,8 @@ def spectrum(
     v = float_list("--noise-var", noise_var, positive=True)
     _n_train("--n-train", n_train)
     result = predict.predicted_spectra(preset, n_train, v, mapping=mapping, threshold=threshold)
-    io.write_json(out, result)
+    with claim("--out", out, result, key=None):  # another result there is refused
+        io.write_json(out, result)
     typer.echo(f"wrote {out}: {len(v)} noise levels, d = {result['d']}")
 
 

@@ -67,6 +67,7 @@ def train(
     and sigma_data follow the data's scale unless given."""
     from geomem import _validate
     from geomem.boundary import check_device
+    from geomem.boundary.sizes import check_steps
     from geomem.train.config import train_preset
     from geomem.train.ensemble import int_list, member_dir, train_ensemble
     from geomem.train.loop import check_inputs
@@ -104,6 +105,7 @@ def train(
         ns = int_list("--n-train", n_train) if n_train is not None else [base.n_train]
         cfgs = [replace(base, n_train=n, seed=s) for n in ns for s in seeds]
         note = scale_line(base, scale)
+    check_steps("--steps", cfgs[0].steps)  # the loss log of every step must fit
     grid = None
     if checkpoint_grid:
         from geomem.checkpoints.snapshots import log_grid

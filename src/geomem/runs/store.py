@@ -26,6 +26,7 @@ from geomem import _validate, io
 FORMAT = 1
 RESULTS = "results.jsonl"
 META = "store.json"
+STATUSES = ("ok", "failed", "skipped", "busy")  # what a results row's status can be
 VOLATILE = ("timing", "worker")  # row keys that differ between executors and reruns
 
 
@@ -115,19 +116,29 @@ def repair_tail(fd: int) -> int:
 def read_rows(root: str | Path, latest: bool = True) -> list[dict]:
     """All well-formed rows of the results table (the latest per run id when ``latest``).
 
-    A line that is not a whole JSON object (possible only after disk trouble) is skipped.
+    A line that is not a whole JSON object (possible only after disk trouble) is skipped; an
+    object without a string ``run_id`` and a known ``status`` (an edited or foreign table) is
+    refused with one line naming the file and line.
     """
     path = Path(root) / RESULTS
     if not path.exists():
         return []
     rows = []
-    for line in path.read_bytes().split(b"\n"):
+    for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
         try:
             row = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             continue
-        if isinstance(row, dict) and "run_id" in row:
-            rows.append(row)
+        if not isinstance(row, dict):
+            continue
+        if not isinstance(row.get("run_id"), str) or row.get("status") not in STATUSES:
+            shown = {k: row.get(k) for k in ("run_id", "status")}
+            _validate.fail(
+                f"{path}:{number}",
+                f"a results row with a run_id and a status in {list(STATUSES)}",
+                shown,
+            )
+        rows.append(row)
     if latest:
         rows = list({r["run_id"]: r for r in rows}.values())
     return rows

@@ -1,8 +1,10 @@
 """Reading a diffusers model folder without running any of its code or unpickling anything.
 
-Only JSON configs are read here; the weights are checked to be safetensors before
-``geomem.scores.diffusers`` hands the folder to diffusers. Every refusal is one line
-(``geomem._validate.fail``).
+Only JSON configs and safetensors files are read here; the weights are checked before
+``geomem.scores.diffusers`` hands the folder to diffusers (``check_weights``): safetensors
+only, and exactly the tensors the config's U-Net has (no missing one, which diffusers would
+random-initialise with a warning; no unexpected one; every shape as the config builds it),
+floating point and finite. Every refusal is one line (``geomem._validate.fail``).
 """
 
 from __future__ import annotations
@@ -166,4 +168,70 @@ def read_folder(path, scheduler=None) -> FolderSpec:
     sched_cfg = read_json(sched_file, "scheduler_config.json")
     schedule, param = schedule_of(sched_cfg)
     check_safe_weights(unet_dir)
+    check_weights(unet_dir, read_json(unet_dir / "config.json", "unet config.json"))
     return FolderSpec(unet_dir, schedule, param, shape, out, sched_cfg)
+
+
+def _weight_files(unet_dir: Path) -> list[Path]:
+    index = unet_dir / "diffusion_pytorch_model.safetensors.index.json"
+    if index.is_file():
+        files = sorted(set(read_json(index, "weights index").get("weight_map", {}).values()))
+        return [unet_dir / f for f in files]
+    return [unet_dir / "diffusion_pytorch_model.safetensors"]
+
+
+def check_weights(unet_dir: Path, cfg: dict) -> None:
+    """Fail (one line naming the file) unless the safetensors of ``unet_dir`` hold exactly
+    the tensors of the ``UNet2DModel`` its config builds (built on torch's meta device: no
+    memory), each of that shape, floating point and finite."""
+    import torch
+    from safetensors import safe_open
+
+    from geomem.nets.unet import require_diffusers
+
+    with torch.device("meta"):
+        want = {k: tuple(v.shape) for k, v in _unet_from_config(require_diffusers(), cfg)}
+    have: dict[str, tuple] = {}
+    for path in _weight_files(unet_dir):
+        try:
+            with safe_open(str(path), framework="pt") as fh:
+                for key in fh.keys():
+                    sl = fh.get_slice(key)
+                    have[key] = (tuple(sl.get_shape()), sl.get_dtype(), path)
+        except Exception as exc:  # safetensors raises its own kinds on damaged files
+            _validate.fail("weights", "a readable safetensors file", f"{path} ({exc})")
+    where = unet_dir / "diffusion_pytorch_model.safetensors"
+    missing = sorted(set(want) - set(have))
+    if missing:
+        _validate.fail(
+            "weights", "every tensor of the config's U-Net", f"{where} lacks {_few(missing)}"
+        )
+    extra = sorted(set(have) - set(want))
+    if extra:
+        _validate.fail(
+            "weights", "only tensors of the config's U-Net", f"{where} has {_few(extra)}"
+        )
+    for key, (shape, dtype, path) in have.items():
+        if shape != want[key]:
+            _validate.fail(
+                "weights", f"{key} of shape {want[key]} (from config.json)", f"{path}: {shape}"
+            )
+        if not dtype.startswith(("F", "BF")):
+            _validate.fail("weights", f"floating-point {key}", f"{path}: dtype {dtype}")
+    for path in {p for _, _, p in have.values()}:
+        with safe_open(str(path), framework="pt") as fh:
+            for key in fh.keys():
+                if not bool(torch.isfinite(fh.get_tensor(key)).all()):
+                    _validate.fail("weights", f"finite {key}", f"{path}: NaN or inf in it")
+
+
+def _unet_from_config(diffusers, cfg: dict):
+    try:
+        model = diffusers.UNet2DModel.from_config(cfg)
+    except Exception as exc:  # diffusers raises many kinds on inconsistent configs
+        _validate.fail("unet config.json", "a config diffusers can build", f"{type(exc).__name__}")
+    return model.state_dict().items()
+
+
+def _few(keys: list[str]) -> str:
+    return ", ".join(keys[:3]) + (f" (+{len(keys) - 3} more)" if len(keys) > 3 else "")

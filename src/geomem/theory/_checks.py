@@ -6,6 +6,11 @@ import numpy as np
 
 from geomem import _validate
 
+# Beyond these the sums of the REM formulas (std^4, v^2 (v + std^2)) overflow float64; a
+# request there is refused rather than answered with NaN or a silent 0.
+MAX_STD = 1e50
+MAX_NOISE_VAR = 1e100
+
 
 def stds(values) -> np.ndarray:
     """(K,) finite stds > 0 from a non-empty list."""
@@ -14,6 +19,8 @@ def stds(values) -> np.ndarray:
         _validate.fail("stds", "a non-empty list of positive numbers", list(arr.ravel()))
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         _validate.fail("stds", "finite numbers > 0", arr.tolist())
+    if np.any(arr > MAX_STD):
+        _validate.fail("stds", f"stds <= {MAX_STD:g} (std^4 overflows beyond)", float(arr.max()))
     return arr
 
 
@@ -43,4 +50,8 @@ def noise_vars(values, name: str = "noise_var") -> np.ndarray:
         _validate.fail(name, "a non-empty list of positive numbers", list(arr.ravel()))
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         _validate.fail(name, "finite numbers > 0", arr.tolist())
+    if np.any(arr > MAX_NOISE_VAR):
+        _validate.fail(
+            name, f"noise variances <= {MAX_NOISE_VAR:g} (v^3 overflows beyond)", float(arr.max())
+        )
     return arr

@@ -1,0 +1,96 @@
+"""Outputs through the one boundary: the final write is a compare-and-rename under a lock, so
+two different configs started at once into one ``--out`` cannot both succeed.
+
+The race is forced, not hoped for: the test holds the output folder's lock itself, starts two
+real ``geomem`` processes with different configs and waits until the kernel lists both as
+waiting on that lock (``/proc/locks``, an event), then lets them go.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def _waiters(folder: Path) -> set[int]:
+    """Pids the kernel lists as blocked on a lock of ``folder`` (``/proc/locks`` '->' lines)."""
+    st = os.stat(folder)
+    ident = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    pids = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        parts = line.split()
+        if "->" in parts and ident in parts:
+            pids.add(int(parts[parts.index("->") + 4]))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
+def test_two_configs_into_one_out_cannot_both_win(tmp_path):
+    out = tmp_path / "c.json"
+    env = {**os.environ, "PYTHONPATH": SRC}
+    base = [sys.executable, "-m", "geomem", "theory", "critical-noise", "--n-train", "100"]
+    fd = os.open(tmp_path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as if a third writer were renaming right now
+    procs = [
+        subprocess.Popen(
+            [*base, "--stds", stds, "--out", str(out)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for stds in ("1", "2")
+    ]
+    try:
+        # the event: both processes passed their checks and wait on the lock (polled; a
+        # process that ends instead, e.g. one that never locks, ends the wait too)
+        want = {p.pid for p in procs}
+        while not want <= _waiters(tmp_path) and all(p.poll() is None for p in procs):
+            time.sleep(0.005)  # paces the poll only; the condition above is the sync
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert not out.exists()
+    finally:
+        os.close(fd)  # releases the lock: the two now race for it
+    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 2], results
+    loser = next(err for code, _, err in results if code == 2)
+    assert loser.splitlines() == [loser.strip()] and "--out: expected a new path" in loser
+    winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
+    assert json.loads(out.read_text())["stds"] == [[1.0], [2.0]][winner]
+
+
+def test_claim_allows_the_same_result_and_refuses_another(tmp_path):
+    from geomem.boundary.files import claim
+
+    path = tmp_path / "r.json"
+    with claim("--out", path, {"a": 1}):
+        path.write_text(json.dumps({"config": {"a": 1}}))
+    with claim("--out", path, {"a": 1}):  # a rerun of the same config: fine
+        pass
+    with (
+        pytest.raises(ValueError, match="--out: expected a new path"),
+        claim("--out", path, {"a": 2}),
+    ):
+        pytest.fail("entered the block for another config")
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path, capsys):
+    from geomem.cli import main
+
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # opening it for reading or writing would block forever
+    with pytest.raises(SystemExit) as info:
+        main(["theory", "collapse-time", "--eigvals", "1", "--load", "0.1", "--out", str(fifo)])
+    assert info.value.code == 2
+    assert "expected a regular file path, not a FIFO" in capsys.readouterr().err
+    assert fifo.is_fifo()
