@@ -21,6 +21,7 @@ FLIPD_PROBES = 8  # audit: FLIPD's Hutchinson probes at image group g
 DENOISE = 9  # audit: the noise of the model-sanity denoising check
 LID_PROBES = 10  # geomem lid: SLQ and Hutchinson probes
 SPECTRUM_PROBES = 11  # `geomem spectrum --method probe`: orthogonal probes, levels in order
+THEORY = 12  # the order-statistics theory's Monte Carlo draws (+ 1: phase-diagram bootstrap)
 
 
 def rng(seed: int, stream: int, *words: int) -> np.random.Generator:
