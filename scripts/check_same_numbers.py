@@ -3,8 +3,9 @@ the repository: the same numbers after a refactor, or the first cell that differ
 
     python scripts/check_same_numbers.py [--only phase,audit,demo,training-time] [--keep DIR]
 
-- phase: every ``docs/results/phase-diagram*/`` (``table.jsonl`` and the integer arrays,
-  exactly; ``agreement.json`` without its timing);
+- phase: every ``docs/results/phase-diagram*/`` (``table.jsonl`` and the arrays, exactly —
+  the order-statistics prediction included, a function of its seed; ``agreement.json`` and
+  ``metrics.json`` without their timings);
 - audit: ``docs/results/audit/fixture`` (``summary.json`` without timings, ``per_image.csv``,
   ``samples.csv`` and the verdict exactly; FLIPD and spectra of its float32 model to 1e-5);
 - demo: ``docs/results/demo`` (``metrics.json`` and ``arrays.npz``, written by the default
@@ -27,7 +28,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
-TIMING = {"measure_seconds", "seconds", "timing", "wall_seconds"}
+TIMING = {"measure_seconds", "orderstat_seconds", "seconds", "timing", "wall_seconds"}
 F32 = 1e-5  # relative tolerance for results of a float32 model
 
 
@@ -104,6 +105,8 @@ def check_phase(tmp: Path) -> list[str]:
         out += _diff_text(ref / "table.jsonl", new / "table.jsonl")
         out += _diff_npz(ref / "arrays.npz", new / "arrays.npz")
         out += _diff_json(ref / "agreement.json", new / "agreement.json")
+        if (ref / "metrics.json").exists():  # both theories and the ceiling (issue 19)
+            out += _diff_json(ref / "metrics.json", new / "metrics.json")
         print(f"phase {ref.name}: {'same' if not out else 'DIFFERENT'}", flush=True)
     return out
 

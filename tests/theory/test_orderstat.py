@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 
 from geomem.data import LinearManifold, preset
-from geomem.theory.orderstat import OrderStatOptions, basis_variances, predict_kept
+from geomem.theory.orderstat import (
+    OrderStatOptions,
+    basis_variances,
+    predict_kept,
+    predict_population,
+)
 from geomem.theory.orderstat import energies as en
 from geomem.theory.orderstat.counts import prior_draw
 from geomem.theory.orderstat.laws import FlatLaw, SphereLaw
@@ -129,3 +134,12 @@ def test_bad_input(kw):
     rng = extra.pop("rng", np.random.default_rng(0))
     with pytest.raises((ValueError, TypeError), match=": expected"):
         predict_kept(args["manifold"], args["n_train"], args["noise_var"], rng=rng, **extra)
+
+
+def test_population_count_flat_is_the_rule_and_sphere_loses_the_radius():
+    v = [1e-3, 0.03, 0.3, 3.0]
+    flat = predict_population("paper-flat", v, rng=np.random.default_rng(10), options=FAST)
+    assert np.array_equal(flat.mean[0], [[2, 5, 0], [2, 5, 0], [2, 0, 0], [0, 0, 0]])
+    # on the sphere one std-1 direction is radial: about one of the two is kept at v = 0.03
+    sph = predict_population("paper", [0.03], rng=np.random.default_rng(11), options=FAST)
+    assert 0.5 < sph.mean[0, 0, 0] < 1.5 and sph.mean[0, 0, 1] > 4

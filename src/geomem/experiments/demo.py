@@ -106,14 +106,9 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dic
             scan.noise_var, scan.subspace_dimension, dims
         )
     theory = _theory(cfg, manifold)
-    metrics["theory"] = cfg.theory
     metrics["predicted_critical_noise_var"] = {
         k: [float(c) for c in th.critical_noise_var] for k, th in _rem(cfg, manifold).items()
-    }  # the REM's, sigma^2 / (2 ln N), whichever theory is drawn
-    if cfg.theory == "orderstat":
-        metrics["predicted_critical_noise_var_orderstat"] = {
-            k: _critical_noise(v, kept[:, None, :], dims) for k, (v, kept) in theory.items()
-        }
+    }  # the REM's, sigma^2 / (2 ln N), whichever theory is drawn (the figure shows cfg.theory)
     io.save_npz(
         out / "arrays.npz", {"noise_var": np.asarray(cfg.noise_var), **arrays}, compressed=True
     )
@@ -145,6 +140,24 @@ def _theory(cfg: DemoConfig, manifold) -> dict:
     return lines
 
 
+def kept_figure(cfg: DemoConfig, measured: dict, theory: dict | None, out: Path) -> None:
+    """``kept_dimension.png``: measured kept counts, label -> (v (L,), counts (L, B, K)), with
+    the theory's dashed lines (``_theory``; None: computed here). ``scripts/redraw_demo_theory.py``
+    redraws the committed figure from its arrays this way."""
+    manifold = preset(cfg.preset)
+    spectra_plots.save(
+        spectra_plots.kept_dimension(
+            measured,
+            manifold.block_labels(),
+            theory=_theory(cfg, manifold) if theory is None else theory,
+            block_dims=[b.dim for b in manifold.all_blocks],
+            title=f"kept tangent directions per subspace (threshold r < 1/2); dashed: {cfg.theory}"
+            " theory",
+        ),
+        out / "kept_dimension.png",
+    )
+
+
 def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
     spectra_plots.save(
         spectra_plots.spectra_by_rank(
@@ -153,16 +166,8 @@ def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
         ),
         out / "spectra.png",
     )
-    lines = theory
-    spectra_plots.save(
-        spectra_plots.kept_dimension(
-            {k: (s.noise_var, s.subspace_dimension) for k, s in scans.items()},
-            labels,
-            theory=lines,
-            block_dims=dims,
-            title="kept tangent directions per subspace (threshold r < 1/2); dashed: theory",
-        ),
-        out / "kept_dimension.png",
+    kept_figure(
+        cfg, {k: (s.noise_var, s.subspace_dimension) for k, s in scans.items()}, theory, out
     )
     measured = metrics["critical_noise_var"]
     predicted = metrics["predicted_critical_noise_var"]
