@@ -63,10 +63,9 @@ def test_small_grid_end_to_end(tmp_path):
     assert set(m["agreement"]) == set(m["agreement_nontrivial"]) == {"orderstat", "rem", "ceiling"}
     assert m["ceiling"].startswith("split halves")
     # the REM side of metrics.json is agreement.json's read-out
-    assert m["agreement"]["rem"] == pytest.approx(summary["fraction_cells_kept_blocks_agree"])
-    assert m["agreement_nontrivial"]["rem"] == pytest.approx(
-        summary["fraction_agree_where_any_kept"]
-    )
+    rem = summary["fraction_cells_kept_blocks_agree"], summary["fraction_agree_where_any_kept"]
+    assert m["agreement"]["rem"] == pytest.approx(rem[0], abs=1e-4)
+    assert m["agreement_nontrivial"]["rem"] == pytest.approx(rem[1], abs=1e-4)
     assert arr["predicted_orderstat"].shape == (2, 9, 3)
     assert "predicted_kept_orderstat" in rows[0] and (tmp_path / "edges.png").exists()
 
