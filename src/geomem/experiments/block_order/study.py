@@ -25,13 +25,13 @@ import numpy as np
 import geomem
 from geomem import _validate, io, seeds
 from geomem.data import LinearManifold, query_points
-from geomem.experiments.phase.scoring import as_list, edges
 from geomem.runs.base import Experiment
 from geomem.schedules import EDM
 from geomem.scores import EmpiricalScore
 from geomem.spectra.scan import scan_noise
 from geomem.theory.orderstat import OrderStatOptions, predict_kept
 from geomem.theory.predict import theory_curves
+from geomem.theory.scoring import as_list, edges
 
 DESIGNS = {
     "equal": ((3, 3), (1.0, 0.3)),

@@ -1,5 +1,5 @@
 """Phase-diagram ``metrics.json``: agreement of each theory and of the measurement's ceiling,
-lower edges with bootstrap intervals (definitions in ``scoring``)."""
+lower edges with bootstrap intervals (definitions in ``geomem.theory.scoring``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from geomem import seeds
 from geomem.data import preset
-from geomem.experiments.phase import scoring
+from geomem.theory import scoring
 
 
 def ceiling_pair(cfg, kept: np.ndarray, measure, progress: bool = False):

@@ -1,4 +1,4 @@
-"""Agreement of a phase diagram's measurement with each theory and with itself (the ceiling).
+"""Agreement of a measured kept count with a theory and with itself (the ceiling), on grids.
 
 A tangent block k is **on** in a cell when its kept count (mean over seeds and query points, or
 a theory's expected count) is at least m_k / 2; the REM's integer prediction is on when > 0
