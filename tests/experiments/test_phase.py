@@ -8,8 +8,8 @@ import pytest
 from geomem.cli import main
 from geomem.experiments.phase.cell import PHASE_CELL, PhaseCellConfig, measure_cell
 from geomem.experiments.phase.diagram import PHASE, PhaseConfig, run_phase, write_config
+from geomem.spectra import scoring
 from geomem.spectra.readout import crossing
-from geomem.theory import scoring
 
 V = tuple(np.logspace(-4, 0, 9).tolist())
 

@@ -6,7 +6,6 @@ collapse    Biroli et al.'s collapse and speciation times
 predict     predicted normalised spectra and kept dimension per block, in the layouts of the
             measurement side (``geomem spectrum`` JSON, phase diagrams, demo curves)
 orderstat   own point + order statistics: expected kept count per block of the exact score
-scoring     agreement of measured and predicted kept counts, the ceiling, lower edges
 """
 
 from geomem.theory.collapse import (

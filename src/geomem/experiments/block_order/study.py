@@ -29,9 +29,9 @@ from geomem.runs.base import Experiment
 from geomem.schedules import EDM
 from geomem.scores import EmpiricalScore
 from geomem.spectra.scan import scan_noise
+from geomem.spectra.scoring import as_list, edges
 from geomem.theory.orderstat import OrderStatOptions, predict_kept
 from geomem.theory.predict import theory_curves
-from geomem.theory.scoring import as_list, edges
 
 DESIGNS = {
     "equal": ((3, 3), (1.0, 0.3)),

@@ -6,7 +6,7 @@ The run directory gets ``config.json`` (first), ``table.jsonl`` (one row per (N,
 ``arrays.npz`` (kept (nN, S, L, B, K), both predictions, the ceiling measurement),
 ``agreement.json`` (the REM read-out of ``spectra.readout.agreement``), ``metrics.json``
 (agreement of each theory and of the measurement's own ceiling, overall and in non-trivial
-cells, lower edges with bootstrap intervals; ``geomem.theory.scoring``) and the figures.
+cells, lower edges with bootstrap intervals; ``geomem.spectra.scoring``) and the figures.
 
 The ceiling: with ``ceiling_seeds`` (disjoint from ``seeds``, as many) a second, independent
 measurement is made and scored against the first (the committed results do this; it doubles the

@@ -1,5 +1,5 @@
 """Phase-diagram ``metrics.json``: agreement of each theory and of the measurement's ceiling,
-lower edges with bootstrap intervals (definitions in ``geomem.theory.scoring``)."""
+lower edges with bootstrap intervals (definitions in ``geomem.spectra.scoring``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from geomem import seeds
 from geomem.data import preset
-from geomem.theory import scoring
+from geomem.spectra import scoring
 
 
 def ceiling_pair(cfg, kept: np.ndarray, measure, progress: bool = False):
