@@ -40,7 +40,7 @@ def heatmaps(
         im = ax.pcolormesh(
             x, y, kept_mean[:, :, k].T / dims[k], vmin=0, vmax=1, cmap="magma", shading="nearest"
         )
-        if orderstat is not None:
+        if orderstat is not None and min(orderstat.shape[:2]) >= 2:  # a contour needs 2 x 2
             ax.contour(
                 x, y, orderstat[:, :, k].T / dims[k], levels=[0.5], colors="white", linewidths=2
             )
