@@ -21,7 +21,8 @@ FLIPD_PROBES = 8  # audit: FLIPD's Hutchinson probes at image group g
 DENOISE = 9  # audit: the noise of the model-sanity denoising check
 LID_PROBES = 10  # geomem lid: SLQ and Hutchinson probes
 SPECTRUM_PROBES = 11  # `geomem spectrum --method probe`: orthogonal probes, levels in order
-PAPER_FIGURE = 12  # `geomem experiment paper-figure`: query points and probes, per panel
+THEORY = 12  # the order-statistics theory's Monte Carlo draws (+ 1: phase-diagram bootstrap)
+PAPER_FIGURE = 13  # `geomem experiment paper-figure`: query points and probes, per panel
 
 
 def rng(seed: int, stream: int, *words: int) -> np.random.Generator:

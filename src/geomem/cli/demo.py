@@ -19,6 +19,9 @@ def demo(
     n_points: int = typer.Option(16, "--n-points", help="Query points per N."),
     population_n: int = typer.Option(100_000, "--population-n"),
     seed: int = typer.Option(0, "--seed"),
+    theory: str = typer.Option(
+        "orderstat", "--theory", help="Dashed lines: orderstat (order statistics) | rem."
+    ),
     dry_run: bool = DRY_RUN,
 ):
     """The main job: exact scores of the paper preset at several N vs the population."""
@@ -32,6 +35,7 @@ def demo(
         n_points=n_points,
         population_n=population_n,
         seed=seed,
+        theory=theory,
     )
     if out.exists() and not out.is_dir():
         _validate.fail("--out", "a directory", f"{out} (a file)")

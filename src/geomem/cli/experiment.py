@@ -233,4 +233,37 @@ def training_time(
     typer.echo(f"wrote {out}: table.md, kept_vs_step.png, tau_vs_n.png, three_panels.png ({fits})")
 
 
+@app.command("block-order")
+def block_order(
+    out: Path = typer.Option(Path("runs/block-order"), "--out", help="Output directory."),
+    designs: str = typer.Option("equal,swapped,paper", "--designs", help="equal | swapped | paper"),
+    n_train: str = typer.Option("1024,16384", "--n-train", help="List of N."),
+    noise_var: str = typer.Option(None, "--noise-var", help="v grid (default 10^-3.5..1, 22)."),
+    seeds: str = typer.Option("0,1", "--seeds", help="Training draws per N."),
+    n_points: int = typer.Option(8, "--n-points", help="Training points per draw."),
+    theory_draws: int = typer.Option(32, "--theory-draws"),
+    dry_run: bool = DRY_RUN,
+):
+    """Which block is lost first: equal and swapped dimensions, flat and sphere, exact scores
+    beside the order-statistics theory and the REM."""
+    from geomem.experiments.block_order.study import BlockOrderConfig, run_block_order
+    from geomem.runs.base import run_in_dir
+
+    kw = {} if noise_var is None else {"noise_var": float_list("--noise-var", noise_var)}
+    names = tuple(x.strip() for x in designs.split(","))
+    cfg = BlockOrderConfig(
+        designs=names,
+        n_train=int_list("--n-train", n_train),
+        seeds=int_list("--seeds", seeds, minimum=0),
+        n_points=n_points,
+        theory_draws=theory_draws,
+        **kw,
+    )
+    if out.exists() and not out.is_dir():
+        _validate.fail("--out", "a directory", f"{out} (a file)")
+    exit_if_dry_run(dry_run, cfg)
+    m = run_in_dir(cfg, out, run_block_order, progress=True)
+    typer.echo(f"wrote {out}: block_order.png, metrics.json ({m['seconds']} s)")
+
+
 app.command("paper-figure")(paper_figure)

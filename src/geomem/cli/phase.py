@@ -24,9 +24,20 @@ def phase_diagram(
     point_noise: str = typer.Option("matched", "--point-noise"),
     threshold: float = typer.Option(0.5, "--threshold"),
     route: str = typer.Option("block-moments", "--route", help="block-moments | posterior | scan"),
+    theory_draws: int = typer.Option(
+        32, "--theory-draws", help="Order-statistics theory: query draws per (N, v)."
+    ),
+    theory_seed: int = typer.Option(0, "--theory-seed", help="The theory's Monte Carlo seed."),
+    ceiling_seeds: str = typer.Option(
+        None,
+        "--ceiling-seeds",
+        help="Seeds of an independent second measurement for the ceiling (doubles the "
+        "measuring time; default: the seeds split in halves).",
+    ),
     dry_run: bool = DRY_RUN,
 ):
-    """Measured kept dimension per block (exact scores) over N x noise, vs the REM prediction."""
+    """Measured kept dimension per block (exact scores) over N x noise, vs the
+    order-statistics theory and the REM, beside the measurement's own ceiling."""
     from geomem.experiments.phase.diagram import PhaseConfig, check_inputs, run_phase, write_config
 
     kw = {}
@@ -34,6 +45,8 @@ def phase_diagram(
         kw["n_train"] = int_list("--n-train", n_train)
     if noise_var is not None:
         kw["noise_var"] = float_list("--noise-var", noise_var, positive=True)
+    if ceiling_seeds is not None:
+        kw["ceiling_seeds"] = int_list("--ceiling-seeds", ceiling_seeds, minimum=0)
     cfg = PhaseConfig(
         preset=preset,
         seeds=int_list("--seeds", seeds, minimum=0),
@@ -42,6 +55,8 @@ def phase_diagram(
         point_noise=point_noise,
         threshold=threshold,
         route=route,
+        theory_draws=theory_draws,
+        theory_seed=theory_seed,
         **kw,
     )
     check_inputs(cfg, out)
@@ -49,7 +64,15 @@ def phase_diagram(
     write_config(cfg, out)
     start = time.perf_counter()
     summary = run_phase(cfg, out, progress=True)
+    m = summary["metrics"]
+    a, b = m["agreement"], m["agreement_nontrivial"]
+
+    def f(x):
+        return "n/a" if x is None else f"{x:.3f}"
+
     typer.echo(
-        f"wrote {out} in {time.perf_counter() - start:.1f} s: kept-block agreement "
-        f"{summary['fraction_cells_kept_blocks_agree']:.3f} of {summary['n_cells']} cells"
+        f"wrote {out} in {time.perf_counter() - start:.1f} s: agreement of {m['n_cells']} cells "
+        f"(non-trivial) order statistics {f(a['orderstat'])} ({f(b['orderstat'])}), "
+        f"REM {f(a['rem'])} ({f(b['rem'])}), measured ceiling {f(a['ceiling'])} "
+        f"({f(b['ceiling'])}; {m['ceiling']})"
     )

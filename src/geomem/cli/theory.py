@@ -135,6 +135,50 @@ def spectrum(
     typer.echo(f"wrote {out}: {len(v)} noise levels, d = {result['d']}")
 
 
+@app.command("kept")
+def kept(
+    preset: str = typer.Option("paper", "--preset"),
+    n_train: str = typer.Option(..., "--n-train", help="N list, e.g. '250,1000,20000'."),
+    noise_var: str = typer.Option(..., "--noise-var", help="v list or logspace:LO:HI:K."),
+    theory: str = typer.Option(
+        "orderstat", "--theory", help="orderstat (own point + order statistics) | rem"
+    ),
+    points: str = typer.Option("train", "--points", help="train | fresh | origin (orderstat)"),
+    draws: int = typer.Option(32, "--draws", help="orderstat: query draws per (N, v)."),
+    seed: int = typer.Option(0, "--seed", help="orderstat: Monte Carlo seed."),
+    out: Path = typer.Option(..., "--out", help="Output JSON."),
+):
+    """Predicted kept count per block against noise for each N (docs/theory.md)."""
+    from geomem import _validate, io, seeds
+    from geomem.theory import orderstat, predict
+
+    v = float_list("--noise-var", noise_var, positive=True)
+    Ns = int_list("--n-train", n_train)
+    if theory not in ("orderstat", "rem"):
+        _validate.fail("--theory", "orderstat or rem", theory)
+    _validate.seed("--seed", seed)
+    mf = predict.as_manifold(preset)
+    result = {"preset": preset, "theory": theory, "noise_var": list(v), "n_train": list(Ns)}
+    if theory == "rem":
+        for N in Ns:
+            _n_train("--n-train", N)
+        curves = [predict.theory_curves(mf, N, v) for N in Ns]
+        result |= {"blocks": curves[0].labels, "kept": [c.kept.tolist() for c in curves]}
+    else:
+        pred = orderstat.predict_kept(
+            mf, Ns, v, points=points, rng=seeds.rng(seed, seeds.THEORY),
+            options=orderstat.OrderStatOptions(draws=draws),
+        )  # fmt: skip
+        result |= {
+            "blocks": pred.labels,
+            "points": points,
+            "kept": pred.mean.round(4).tolist(),
+            "kept_spread": pred.spread.round(4).tolist(),
+        }
+    io.write_json(out, result)
+    typer.echo(f"wrote {out}: {theory} kept count per block, {len(Ns)} N x {len(v)} levels")
+
+
 def _n_train(name: str, n: float) -> float:
     from geomem import _validate
 

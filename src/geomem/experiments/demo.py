@@ -21,7 +21,7 @@ from geomem.plots import spectra as spectra_plots
 from geomem.scores.sources import score_source
 from geomem.spectra.readout import crossing
 from geomem.spectra.scan import NoiseScan, scan_noise
-from geomem.theory import theory_curves
+from geomem.theory import orderstat, theory_curves
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,13 @@ class DemoConfig:
     n_noise: int = 50  # number of log-spaced noise levels
     n_points: int = 16  # query points per N
     seed: int = 0
+    theory: str = "orderstat"  # the dashed lines: orderstat (docs/theory.md) | rem
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
         preset(self.preset)
+        if self.theory not in ("orderstat", "rem"):
+            _validate.fail("theory", "orderstat or rem", self.theory)
         for n in self.n_train:
             _validate.positive_int("n_train", n)
         _validate.positive("sigma_min", self.sigma_min)
@@ -104,8 +107,8 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dic
         )
     theory = _theory(cfg, manifold)
     metrics["predicted_critical_noise_var"] = {
-        k: [float(c) for c in th.critical_noise_var] for k, th in theory.items()
-    }
+        k: [float(c) for c in th.critical_noise_var] for k, th in _rem(cfg, manifold).items()
+    }  # the REM's, sigma^2 / (2 ln N), whichever theory is drawn (the figure shows cfg.theory)
     io.save_npz(
         out / "arrays.npz", {"noise_var": np.asarray(cfg.noise_var), **arrays}, compressed=True
     )
@@ -114,10 +117,45 @@ def run_demo(cfg: DemoConfig, out_dir: str | Path, progress: bool = True) -> dic
     return metrics
 
 
+def _rem(cfg: DemoConfig, manifold) -> dict:
+    # REM prediction per N (docs/science.md §6)
+    return {f"N = {n}": theory_curves(manifold, n, cfg.noise_var) for n in cfg.n_train}
+
+
 def _theory(cfg: DemoConfig, manifold) -> dict:
-    # REM prediction per N (docs/science.md §6); the population line is the N = inf limit
-    curves = {f"N = {n}": theory_curves(manifold, n, cfg.noise_var) for n in cfg.n_train}
-    return curves
+    # the dashed lines, label -> (v (L,), kept (L, K)): per N and the population (N = inf).
+    # orderstat: own point + order statistics, the population line the sphere's own law at
+    # fresh points (docs/theory.md); rem: the REM rule and its N = inf limit (raw stds)
+    v = np.asarray(cfg.noise_var)
+    if cfg.theory == "rem":
+        curves = _rem(cfg, manifold)
+        lines = {k: (th.noise_var, th.kept) for k, th in curves.items()}
+        lines["population"] = (v, next(iter(curves.values())).kept_population)
+        return lines
+    rng = seeds.rng(cfg.seed, seeds.THEORY)
+    pred = orderstat.predict_kept(manifold, list(cfg.n_train), v, rng=rng)
+    pop = orderstat.predict_population(manifold, v, rng=rng)
+    lines = {f"N = {n}": (v, pred.mean[i]) for i, n in enumerate(cfg.n_train)}
+    lines["population"] = (v, pop.mean[0])
+    return lines
+
+
+def kept_figure(cfg: DemoConfig, measured: dict, theory: dict | None, out: Path) -> None:
+    """``kept_dimension.png``: measured kept counts, label -> (v (L,), counts (L, B, K)), with
+    the theory's dashed lines (``_theory``; None: computed here). ``scripts/redraw_demo_theory.py``
+    redraws the committed figure from its arrays this way."""
+    manifold = preset(cfg.preset)
+    spectra_plots.save(
+        spectra_plots.kept_dimension(
+            measured,
+            manifold.block_labels(),
+            theory=_theory(cfg, manifold) if theory is None else theory,
+            block_dims=[b.dim for b in manifold.all_blocks],
+            title=f"kept tangent directions per subspace (threshold r < 1/2); dashed: {cfg.theory}"
+            " theory",
+        ),
+        out / "kept_dimension.png",
+    )
 
 
 def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
@@ -128,18 +166,8 @@ def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
         ),
         out / "spectra.png",
     )
-    first = next(iter(theory.values()))
-    lines = {k: (th.noise_var, th.kept) for k, th in theory.items()}
-    lines["population"] = (first.noise_var, first.kept_population)
-    spectra_plots.save(
-        spectra_plots.kept_dimension(
-            {k: (s.noise_var, s.subspace_dimension) for k, s in scans.items()},
-            labels,
-            theory=lines,
-            block_dims=dims,
-            title="kept tangent directions per subspace (threshold r < 1/2); dashed: theory",
-        ),
-        out / "kept_dimension.png",
+    kept_figure(
+        cfg, {k: (s.noise_var, s.subspace_dimension) for k, s in scans.items()}, theory, out
     )
     measured = metrics["critical_noise_var"]
     predicted = metrics["predicted_critical_noise_var"]
@@ -172,12 +200,18 @@ def _figures(cfg, scans, theory, metrics, labels, dims, out: Path) -> None:
                 "kept_dimension.png",
                 "Kept tangent directions per subspace against noise, "
                 "mean &plusmn; 1 std over query points. Memorization shows as a count below "
-                "the population line at the same v. Dashed, same colour: the REM heuristic "
-                "(docs/science.md §6) with the raw block stds, a block kept when "
-                "&sigma;&sup2;/(2 ln N) &lt; v &lt; &sigma;&sup2;; the dashed population line is "
-                "its N &rarr; &infin; limit. The heuristic ignores the sphere normalisation, which "
-                "divides each direction's variance by about 2.45 and turns one direction of the "
-                "std-1 block radial (normal), so its upper edges lie at larger v than measured.",
+                "the population line at the same v. Dashed, same colour: "
+                + (
+                    "the own-point + order-statistics theory (docs/theory.md), the expected "
+                    "kept count of the exact score of N points drawn from the sphere's own law; "
+                    "the dashed population line is the population score's count (N = &infin;) "
+                    "at fresh points."
+                    if cfg.theory == "orderstat"
+                    else "the REM heuristic (docs/science.md §6) with the raw block stds, a "
+                    "block kept when &sigma;&sup2;/(2 ln N) &lt; v &lt; &sigma;&sup2;; the "
+                    "dashed population line is its N &rarr; &infin; limit (it ignores the "
+                    "sphere normalisation, which turns one std-1 direction radial)."
+                ),
             ),
         ],
         tables=[

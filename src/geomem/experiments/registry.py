@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geomem import _validate
+from geomem.experiments.block_order.study import BLOCK_ORDER
 from geomem.experiments.copies import COPIES
 from geomem.experiments.images import IMAGES
 from geomem.experiments.linear_networks import LINEAR_NETWORK
@@ -28,6 +29,7 @@ EXPERIMENTS: dict[str, Experiment] = {
     "copies": COPIES,
     "training-time": TRAINING_TIME,
     "paper-figure": PAPER_FIGURE,
+    "block-order": BLOCK_ORDER,
 }
 
 

@@ -1,4 +1,6 @@
-"""Phase-diagram figures: measured kept fraction per block over (N, v), predicted lines on top."""
+"""Phase-diagram figures: measured kept fraction per block over (N, v), predicted lines on top
+(the order-statistics theory's kept = m_k/2 contour, the REM's critical noise), and the lower
+edges per block against N with both theories."""
 
 from __future__ import annotations
 
@@ -25,10 +27,12 @@ def heatmaps(
     critical_pred: np.ndarray,
     critical_meas: np.ndarray,
     title: str = "",
+    orderstat: np.ndarray | None = None,
 ) -> plt.Figure:
-    """One heat map per tangent block: mean kept / m_k over (log2 N, log10 v); predicted
-    critical noise v_c,k(N) (solid, one colour per block), population edge std_k^2 (dotted),
-    measured critical noise (markers)."""
+    """One heat map per tangent block: mean kept / m_k over (log2 N, log10 v); the
+    order-statistics theory's kept = m_k/2 contour (``orderstat`` (nN, L, K), white solid), the
+    REM's critical noise v_c,k(N) (one colour per block, dashed for the other blocks),
+    population edge std_k^2 (dotted), measured critical noise (markers)."""
     T = critical_pred.shape[1]
     x, y = np.log2(n_train), np.log10(noise_var)
     fig, axes = plt.subplots(1, T, figsize=(4.2 * T + 0.8, 3.8), squeeze=False)
@@ -36,6 +40,11 @@ def heatmaps(
         im = ax.pcolormesh(
             x, y, kept_mean[:, :, k].T / dims[k], vmin=0, vmax=1, cmap="magma", shading="nearest"
         )
+        if orderstat is not None and min(orderstat.shape[:2]) >= 2:  # a contour needs 2 x 2
+            ax.contour(
+                x, y, orderstat[:, :, k].T / dims[k], levels=[0.5], colors="white", linewidths=2
+            )
+            ax.plot([], [], color="white", lw=2, label="order-statistics theory: m/2")
         for j in range(T):
             c = COLORS[j % len(COLORS)]
             ax.plot(
@@ -95,10 +104,48 @@ def critical_ratio(n_train, log_ratio, labels, seed_std=None) -> plt.Figure:
     return fig
 
 
+def edges_figure(metrics: dict) -> plt.Figure:
+    """Lower edge per tangent block against N: measured (bootstrap 95 % bars), the
+    order-statistics theory (solid) and the REM (dashed), from ``metrics.json``'s ``edges``."""
+    e = metrics["edges"]
+    x = np.log2(e["n_train"])
+
+    def arr(key):
+        return np.array(e[key], dtype=float)
+
+    meas, ci, os_, rem = arr("measured"), arr("measured_ci95"), arr("orderstat"), arr("rem")
+    fig, ax = plt.subplots(figsize=(5.6, 3.8))
+    for k, label in enumerate(metrics["blocks"]):
+        c = COLORS[k % len(COLORS)]
+        err = np.abs(ci[:, k, :].T - meas[:, k])
+        ax.errorbar(x, meas[:, k], yerr=err, fmt="o", color=c, ms=4, capsize=2,
+                    label=f"measured: {label}")  # fmt: skip
+        ax.plot(x, os_[:, k], "-", color=c, label="order statistics")
+        ax.plot(x, rem[:, k], "--", color=c, lw=1, label="REM")
+    ax.set(yscale="log", xlabel="log2 N", ylabel="lower edge v (kept falls below m/2)")
+    a = {k: "n/a" if x is None else f"{x:.2f}" for k, x in metrics["agreement_nontrivial"].items()}
+    ax.set_title(
+        f"{metrics['preset']}: non-trivial agreement: order statistics {a['orderstat']}, "
+        f"REM {a['rem']}, measured ceiling {a['ceiling']}",
+        fontsize=8,
+    )
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
 def save_phase_figures(
-    run_dir: Path, kept: np.ndarray, pred: np.ndarray, cfg, summary: dict, dpi: int = 100
+    run_dir: Path,
+    kept: np.ndarray,
+    pred: np.ndarray,
+    cfg,
+    summary: dict,
+    orderstat: np.ndarray | None = None,
+    metrics: dict | None = None,
+    dpi: int = 100,
 ) -> list[Path]:
-    """Write ``phase_heatmaps.png`` and ``critical_ratio.png`` into ``run_dir``."""
+    """Write ``phase_heatmaps.png``, ``critical_ratio.png`` (REM) and, with ``metrics``,
+    ``edges.png`` into ``run_dir``; ``orderstat`` (nN, L, K) the theory's expected counts."""
     stds, dims, labels = manifold_blocks(cfg.preset)
     mk = kept.mean(axis=(1, 3))
     cp = np.array(summary["predicted_critical_noise_var"], dtype=float)
@@ -115,6 +162,7 @@ def save_phase_figures(
             cm,
             f"{cfg.preset}: exact scores, {len(cfg.seeds)} draws x {cfg.n_points} "
             f"{cfg.points} points ({cfg.point_noise} noise)",
+            orderstat,
         ),
         "critical_ratio.png": critical_ratio(
             cfg.n_train,
@@ -123,6 +171,8 @@ def save_phase_figures(
             summary["log10_ratio_seed_std"],
         ),
     }
+    if metrics is not None:
+        figs["edges.png"] = edges_figure(metrics)
     paths = []
     for name, fig in figs.items():
         fig.savefig(Path(run_dir) / name, dpi=dpi)

@@ -5,6 +5,7 @@ rem         the per-direction REM heuristic of Achilli et al. (as their code com
 collapse    Biroli et al.'s collapse and speciation times
 predict     predicted normalised spectra and kept dimension per block, in the layouts of the
             measurement side (``geomem spectrum`` JSON, phase diagrams, demo curves)
+orderstat   own point + order statistics: expected kept count per block of the exact score
 """
 
 from geomem.theory.collapse import (

@@ -1,8 +1,17 @@
 """`geomem phase-diagram`: measured kept dimension per block of exact empirical scores on a grid
-of N x noise variance, beside the REM prediction (docs/science.md §6, "Phase diagram").
+of N x noise variance, beside two theories (docs/science.md §6, docs/theory.md): the
+order-statistics theory (``geomem.theory.orderstat``, "orderstat") and the REM heuristic ("rem").
 
 The run directory gets ``config.json`` (first), ``table.jsonl`` (one row per (N, v) cell),
-``arrays.npz`` (kept (nN, S, L, B, K)), ``agreement.json`` and the figures.
+``arrays.npz`` (kept (nN, S, L, B, K), both predictions, the ceiling measurement),
+``agreement.json`` (the REM read-out of ``spectra.readout.agreement``), ``metrics.json``
+(agreement of each theory and of the measurement's own ceiling, overall and in non-trivial
+cells, lower edges with bootstrap intervals; ``geomem.spectra.scoring``) and the figures.
+
+The ceiling: with ``ceiling_seeds`` (disjoint from ``seeds``, as many) a second, independent
+measurement is made and scored against the first (the committed results do this; it doubles the
+measuring time); without them the seeds are split in halves scored against each other (free, but
+a ceiling for a table of half as many seeds, so lower than the full table's).
 """
 
 from __future__ import annotations
@@ -16,13 +25,15 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import geomem
-from geomem import _validate, io
+from geomem import _validate, io, seeds
 from geomem.boundary import sizes
 from geomem.data import preset
 from geomem.data.queries import _noise
 from geomem.experiments.phase.cell import PhaseCellConfig, measure_cell
+from geomem.experiments.phase.metrics import ceiling_pair, phase_metrics
 from geomem.runs.base import Experiment
 from geomem.spectra.readout import agreement
+from geomem.theory.orderstat import OrderStatOptions, OrderStatPrediction, predict_kept
 from geomem.theory.predict import theory_curves
 
 
@@ -43,6 +54,9 @@ class PhaseConfig:
     point_noise: str = "matched"  # matched | none | a std in VE units
     threshold: float = 0.5  # tangent if the normalised eigenvalue is below this
     route: str = "block-moments"  # block-moments | posterior | scan (same counts)
+    theory_draws: int = 32  # order-statistics theory: query draws per (N, v)
+    theory_seed: int = 0  # its Monte Carlo stream: seeds.rng(theory_seed, THEORY)
+    ceiling_seeds: tuple[int, ...] = ()  # independent second measurement (empty: split halves)
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
@@ -55,6 +69,12 @@ class PhaseConfig:
             _validate.fail("seeds", "a non-empty list", self.seeds)
         for s in self.seeds:
             _validate.seed("seeds", s)
+        for s in self.ceiling_seeds:
+            _validate.seed("ceiling_seeds", s)
+        if set(self.ceiling_seeds) & set(self.seeds):
+            _validate.fail("ceiling_seeds", "seeds disjoint from seeds", self.ceiling_seeds)
+        _validate.positive_int("theory_draws", self.theory_draws)
+        _validate.seed("theory_seed", self.theory_seed)
         _noise(self.point_noise)
         self.cell(self.n_train[0], self.seeds[0])  # validates the remaining fields
 
@@ -73,14 +93,15 @@ class PhaseConfig:
         )
 
 
-def measure(cfg: PhaseConfig, progress: bool = False) -> np.ndarray:
-    """(nN, S, L, B, K) kept directions per block over the grid."""
-    jobs = [(N, s) for N in cfg.n_train for s in cfg.seeds]
+def measure(cfg: PhaseConfig, progress: bool = False, seed_list=None) -> np.ndarray:
+    """(nN, S, L, B, K) kept directions per block over the grid (``seed_list``: cfg.seeds)."""
+    seed_list = cfg.seeds if seed_list is None else seed_list
+    jobs = [(N, s) for N in cfg.n_train for s in seed_list]
     out = [
         measure_cell(cfg.cell(N, s))
         for N, s in tqdm(jobs, disable=not progress, desc="phase cells")
     ]
-    return np.stack(out).reshape(len(cfg.n_train), len(cfg.seeds), *out[0].shape)
+    return np.stack(out).reshape(len(cfg.n_train), len(seed_list), *out[0].shape)
 
 
 def predicted(cfg: PhaseConfig) -> np.ndarray:
@@ -88,27 +109,52 @@ def predicted(cfg: PhaseConfig) -> np.ndarray:
     return np.stack([theory_curves(cfg.preset, N, cfg.noise_var).kept for N in cfg.n_train])
 
 
-def table_rows(cfg: PhaseConfig, kept: np.ndarray, pred: np.ndarray) -> list[dict]:
-    """One row per (N, v) cell: mean kept per block over seeds and points, spread over seeds."""
+def predicted_orderstat(cfg: PhaseConfig) -> OrderStatPrediction:
+    """Order-statistics prediction (mean and spread (nN, L, K)) on the grid."""
+    return predict_kept(
+        cfg.preset,
+        list(cfg.n_train),
+        cfg.noise_var,
+        points=cfg.points,
+        point_noise=_noise(cfg.point_noise),
+        rng=seeds.rng(cfg.theory_seed, seeds.THEORY),
+        options=OrderStatOptions(draws=cfg.theory_draws, threshold=cfg.threshold),
+    )
+
+
+def table_rows(
+    cfg: PhaseConfig, kept: np.ndarray, pred: np.ndarray, os_mean=None, ceiling=None
+) -> list[dict]:
+    """One row per (N, v) cell: mean kept per block over seeds and points, spread over seeds,
+    the REM's ``predicted_kept``, the order-statistics theory's ``predicted_kept_orderstat``
+    (os_mean (nN, L, K)) and the ceiling measurement's mean (ceiling (nN, S', L, B, K))."""
     per_seed = kept.mean(axis=3)  # (nN, S, L, K)
     mean, spread = per_seed.mean(axis=1), per_seed.std(axis=1)
+    cmean = None if ceiling is None else ceiling.mean(axis=(1, 3))
     labels = preset(cfg.preset).block_labels()
-    return [
-        {
-            "n_train": N,
-            "noise_var": v,
-            "blocks": labels,
-            "kept_mean": mean[i, j].tolist(),
-            "kept_seed_std": spread[i, j].tolist(),
-            "predicted_kept": pred[i, j].tolist(),
-        }
-        for i, N in enumerate(cfg.n_train)
-        for j, v in enumerate(cfg.noise_var)
-    ]
+    rows = []
+    for i, N in enumerate(cfg.n_train):
+        for j, v in enumerate(cfg.noise_var):
+            row = {
+                "n_train": N,
+                "noise_var": v,
+                "blocks": labels,
+                "kept_mean": mean[i, j].tolist(),
+                "kept_seed_std": spread[i, j].tolist(),
+                "predicted_kept": pred[i, j].tolist(),
+            }
+            if os_mean is not None:
+                row["predicted_kept_orderstat"] = np.round(os_mean[i, j], 4).tolist()
+            if cmean is not None:
+                row["kept_mean_ceiling"] = cmean[i, j].tolist()
+            rows.append(row)
+    return rows
 
 
 def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dict:
-    """Measure, compare and write the table, arrays, agreement summary and figures."""
+    """Measure, predict (both theories), score against the ceiling, and write the table,
+    arrays, ``agreement.json`` (REM), ``metrics.json`` and figures. Returns the REM summary
+    with the metrics under ``"metrics"``."""
     from geomem.plots.phase import save_phase_figures  # plots import matplotlib
 
     run_dir = Path(run_dir)
@@ -118,6 +164,7 @@ def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dic
     pred = predicted(cfg)
     mf = preset(cfg.preset)
     curves = [theory_curves(mf, N, cfg.noise_var) for N in cfg.n_train]
+    rem_vc = np.stack([c.critical_noise_var for c in curves])
     summary = agreement(
         kept,
         pred,
@@ -126,24 +173,34 @@ def run_phase(cfg: PhaseConfig, run_dir: Path, *, progress: bool = False) -> dic
         curves[0].dims,
         mf.block_labels(),
         len(mf.blocks),
-        np.stack([c.critical_noise_var for c in curves]),
+        rem_vc,
     )
     summary["measure_seconds"] = round(seconds, 2)
+    start = time.perf_counter()
+    os_pred = predicted_orderstat(cfg)
+    theory_seconds = time.perf_counter() - start
+    a, b, extra, how = ceiling_pair(cfg, kept, measure, progress)
+    metrics = phase_metrics(cfg, kept, pred, os_pred, (a, b), how, rem_vc)
+    metrics["measure_seconds"] = summary["measure_seconds"]
+    metrics["orderstat_seconds"] = round(theory_seconds, 2)
     with io.atomic_path(run_dir / "table.jsonl") as tmp:
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in table_rows(cfg, kept, pred)))
-    io.save_npz(
-        run_dir / "arrays.npz",
-        {
-            "kept": kept.astype(np.int16),
-            "predicted": pred.astype(np.int16),
-            "noise_var": np.asarray(cfg.noise_var),
-            "n_train": np.asarray(cfg.n_train),
-        },
-        compressed=True,
-    )
+        rows = table_rows(cfg, kept, pred, os_pred.mean, extra)
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    arrays = {
+        "kept": kept.astype(np.int16),
+        "predicted": pred.astype(np.int16),
+        "predicted_orderstat": os_pred.mean,
+        "predicted_orderstat_spread": os_pred.spread,
+        "noise_var": np.asarray(cfg.noise_var),
+        "n_train": np.asarray(cfg.n_train),
+    }
+    if extra is not None:
+        arrays["kept_ceiling"] = extra.astype(np.int16)
+    io.save_npz(run_dir / "arrays.npz", arrays, compressed=True)
     io.write_json(run_dir / "agreement.json", summary)
-    save_phase_figures(run_dir, kept, pred, cfg, summary)
-    return summary
+    io.write_json(run_dir / "metrics.json", metrics)
+    save_phase_figures(run_dir, kept, pred, cfg, summary, os_pred.mean, metrics)
+    return {**summary, "metrics": metrics}
 
 
 def check_inputs(cfg: PhaseConfig, run_dir: str | Path) -> None:
@@ -181,7 +238,7 @@ PHASE = Experiment(
     "phase-diagram",
     PhaseConfig,
     run_phase,
-    "kept dimension per block, exact scores vs REM, over N x noise",
+    "kept dimension per block, exact scores vs the order-statistics theory and the REM",
 )
 
 __all__ = [
@@ -189,6 +246,7 @@ __all__ = [
     "PhaseConfig",
     "measure",
     "predicted",
+    "predicted_orderstat",
     "run_phase",
     "table_rows",
     "write_config",

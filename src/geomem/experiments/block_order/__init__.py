@@ -1,0 +1,1 @@
+"""`geomem experiment block-order`: which block is lost first, variance or dimension?"""
