@@ -56,6 +56,8 @@ def test_lid_multiscale_columns(files, capsys):
     frame = pd.read_csv(out)
     assert code == 0 and len(frame) == 36 and frame["flipd"].isna().all()
     assert {"plateau_dim", "plateau_levels", "knee_noise_var"} <= set(frame.columns)
+    png = out.with_suffix(".png")  # the multiscale figure beside the CSV, a real PNG
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(

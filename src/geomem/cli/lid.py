@@ -25,7 +25,7 @@ def lid(
     ),
     out: Path = typer.Option(..., "--out", help="Output .csv (its config goes to OUT.json)."),
     multiscale: bool = typer.Option(
-        False, "--multiscale", help="Add each point's plateau and knee over the grid."
+        False, "--multiscale", help="Add each point's plateau and knee; figure OUT.png."
     ),
     schedule: str = typer.Option("ve", "--schedule", help="ve | vp | ddpm | edm (exact score)."),
     scheduler: str = typer.Option(
@@ -46,7 +46,7 @@ def lid(
     if out.suffix != ".csv":
         _validate.fail("--out", "a path ending in .csv", str(out))
     meta = Path(str(out) + ".json")
-    out_file("--out", out, meta)
+    out_file("--out", out, meta, *([out.with_suffix(".png")] if multiscale else []))
     levels = (
         float_list("--noise-var", noise_var, positive=True)
         if noise_var is not None
@@ -147,8 +147,13 @@ def _write(out, meta, cfg, score, Q, levels, multiscale, threshold, route, with_
     io.write_json(meta, {"config": cfg, "columns": list(frame.columns), "rows": len(frame)})
     with io.atomic_path(out) as tmp:
         frame.to_csv(tmp, index=False)
+    if multiscale:
+        from geomem.plots.lid import lid_figure
+
+        lid_figure(frame, out.with_suffix(".png"))
     dims = frame["threshold"]
     typer.echo(
         f"wrote {out}: {len(frame)} rows ({len(Q)} points x {len(levels)} noise levels), "
         f"threshold dimension median {dims.median():g} (range {dims.min():g}..{dims.max():g})"
+        + (f"; figure {out.with_suffix('.png')}" if multiscale else "")
     )

@@ -36,7 +36,8 @@ class DemoConfig:
     n_noise: int = 50  # number of log-spaced noise levels
     n_points: int = 16  # query points per N
     seed: int = 0
-    theory: str = "orderstat"  # the dashed lines: orderstat (docs/theory.md) | rem
+    theory: str = "rem"  # the dashed lines: rem (seconds) | orderstat (docs/theory.md; minutes:
+    # its sphere law costs ~200 s of CPU for the default grid, see docs/theory.md)
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):
