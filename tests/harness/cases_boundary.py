@@ -12,6 +12,11 @@ import shutil
 from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "audit"
+GRIDS = {  # sweep specs whose second grid point a run would refuse
+    "grid_huge_n": "n_train = [20, 10000000000000]\n",
+    "grid_bad_device": "device = ['cpu', 'cuda:77']\n",
+    "grid_huge_population": "model = ['exact', 'population']\npopulation_n = [10000000000000]\n",
+}
 UNETS = ("unet_missing", "unet_extra", "unet_shape", "unet_nan", "unet_int")
 
 
@@ -30,6 +35,9 @@ def build(root: Path) -> None:
     for name, over in [("run_wide", {"width": "wide"}), ("run_unknown", {"widht": 64})]:
         shutil.copytree(root / "run_ok", root / name)
         (root / name / "config.json").write_text(json.dumps({**cfg, **over}))
+    nv = "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\nn_points = 2\n[grid]\n"
+    for name, grid in GRIDS.items():  # the bad point second: the first would run on main
+        (root / f"{name}.toml").write_text(nv + grid)
     s = root / "store_no_status"
     s.mkdir()
     (s / "store.json").write_text(json.dumps({"format": 1, "geomem": geomem.__version__}))
@@ -84,6 +92,14 @@ def rows(add) -> None:
         add("lid", "configs", "--model", "--model", "{in}/" + run)
     for unet in UNETS:
         add("lid", "configs", "weights", "--model", "{in}/" + unet)
+    for name, param in [
+        ("grid_huge_n", "n_train"),
+        ("grid_bad_device", "device"),
+        ("grid_huge_population", "population_n"),
+    ]:
+        spec = "{in}/" + name + ".toml"
+        add("sweep", "sizes", param, spec, "--out", "{out}/s", "--executor", "inline")
+        add("sweep", "sizes", param, spec, "--out", "{out}/s", "--dry-run")
     add("report", "configs", "store_no_status", "{in}/store_no_status")
     add(
         "sweep",

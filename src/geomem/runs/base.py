@@ -9,6 +9,7 @@ and figures there and returns the metrics (a JSON-ready dict) that the engine wr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,12 +23,16 @@ class RunFn(Protocol):
 
 @dataclass(frozen=True)
 class Experiment:
-    """A named experiment: its config class and the function that runs one config."""
+    """A named experiment: its config class, the function that runs one config and,
+    optionally, its pre-flight ``check(config)``: what ``run`` would refuse (device, memory,
+    files), raised before anything is written. A sweep calls it on every grid point before
+    its first run starts (``geomem.runs.sweep.check_grid``)."""
 
     name: str
     config_cls: type  # a frozen dataclass, validated in __post_init__
     run: RunFn
     description: str = ""
+    check: Callable[[Any], None] | None = None
 
 
 def run_in_dir(config: Any, run_dir: str | Path, run: RunFn, *, progress: bool = False, **kw):
