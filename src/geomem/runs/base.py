@@ -37,14 +37,20 @@ class Experiment:
 
 def run_in_dir(config: Any, run_dir: str | Path, run: RunFn, *, progress: bool = False, **kw):
     """Run ``config`` into ``run_dir`` outside the sweep engine, keeping its habits:
-    ``config.json`` first (a directory holding another config is refused), ``metrics.json``
-    last, and a finished run returns its metrics without running again."""
+    ``config.json`` first (a directory holding another config is refused, and checked again
+    when writing it under a lock on the directory: of two different configs started at once
+    into one directory only the first runs), ``metrics.json`` last, and a finished run
+    returns its metrics without running again."""
+    from geomem.boundary.files import folder_lock
+
     run_dir = Path(run_dir)
     path, meta = run_dir / "config.json", run_dir / "metrics.json"
     check_run_dir(config, run_dir)
     if path.exists() and meta.exists():
         return json.loads(meta.read_text())
-    io.write_json(path, asdict(config))
+    with folder_lock(run_dir):  # re-checked under the lock: a concurrent other config loses
+        check_run_dir(config, run_dir)
+        io.write_json(path, asdict(config))
     metrics = run(config, run_dir, progress=progress, **kw)
     io.write_json(meta, metrics)
     return metrics
