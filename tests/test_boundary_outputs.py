@@ -170,3 +170,25 @@ def test_two_trainings_into_one_run_dir_cannot_both_win(tmp_path):
     assert loser.splitlines() == [loser.strip()] and "out: expected an empty directory" in loser
     winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
     assert json.loads((run / "config.json").read_text())["width"] == [16, 32][winner]
+
+
+def test_report_rewrites_its_own_page_and_nothing_else(tmp_path):
+    import shutil
+
+    from geomem.runs.report import write_report
+
+    root = tmp_path / "store"
+    shutil.copytree(Path(__file__).parent / "runs" / "fixtures" / "store-v0.1.0", root)
+    first = write_report(root).read_text()
+    assert write_report(root).read_text() == first  # an earlier report is rewritten
+    assert write_report(root, root / "second.html").read_text() == first  # a new name is fine
+    notes = root / "notes.html"
+    notes.write_text("<p>mine</p>")
+    for out, why in [
+        (notes, "--out: expected a new path or an earlier geomem report"),
+        (tmp_path / "outside.html", "--out: expected a file directly in the store"),
+        (root / "r.json", "--out: expected a path ending in .html"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            write_report(root, out)
+    assert notes.read_text() == "<p>mine</p>" and not (tmp_path / "outside.html").exists()

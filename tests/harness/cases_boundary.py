@@ -38,6 +38,11 @@ def build(root: Path) -> None:
     nv = "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\nn_points = 2\n[grid]\n"
     for name, grid in GRIDS.items():  # the bad point second: the first would run on main
         (root / f"{name}.toml").write_text(nv + grid)
+    ok = root / "store_ok"  # a valid results store (the committed v0.1.0 one)
+    shutil.copytree(FIXTURE.parents[1] / "runs" / "fixtures" / "store-v0.1.0", ok)
+    ok.joinpath("store.json").write_text(json.dumps({"format": 1, "geomem": geomem.__version__}))
+    (ok / "notes.html").write_text("<p>my notes, not a report</p>\n")
+    os.mkfifo(ok / "fifo.html")
     s = root / "store_no_status"
     s.mkdir()
     (s / "store.json").write_text(json.dumps({"format": 1, "geomem": geomem.__version__}))
@@ -100,6 +105,12 @@ def rows(add) -> None:
         spec = "{in}/" + name + ".toml"
         add("sweep", "sizes", param, spec, "--out", "{out}/s", "--executor", "inline")
         add("sweep", "sizes", param, spec, "--out", "{out}/s", "--dry-run")
+    for out in ("{in}/store_ok/notes.html", "{in}/store_ok/fifo.html", "{in}/report.html"):
+        add("report", "outputs", "--out", "{in}/store_ok", "--out", out)
+    add("report", "outputs", "--out", "{in}/store_ok", "--out", "{in}/store_ok/runs")
+    for more in (("--dry-run",), ("--executor", "inline")):
+        for out in ("{in}/a_file.txt", "{in}/fifo.json", "{in}/a_file.txt/store"):
+            add("sweep", "outputs", "--out", "{in}/spec_ok.toml", "--out", out, *more)
     add("report", "configs", "store_no_status", "{in}/store_no_status")
     add(
         "sweep",

@@ -138,7 +138,7 @@ def plan(spec: SweepSpec, out: str | Path, retries: int = 0) -> tuple[list[Task]
     point fails with one line before the first run starts, not after others were written."""
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         _validate.fail("--retries", "an integer >= 0", retries)
-    store.check_store(out)
+    store.check_store(out, "--out")
     done = store.finished_ids(out)
     configs = expand(spec, check=True, done=done)
     tasks = []
