@@ -12,6 +12,16 @@ import shutil
 from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "audit"
+BASE: dict[str, tuple[str, ...]] = {  # valid dry runs of the two studies' sweeps
+    "experiment copies": (
+        *("experiment", "copies", "--out", "{out}/copies", "--n-train", "20"),
+        *("--models", "exact", "--dry-run"),
+    ),
+    "experiment training-time": (
+        *("experiment", "training-time", "--out", "{out}/tt", "--n-train", "20"),
+        *("--panel-n", "20", "--steps", "8", "--dry-run"),
+    ),
+}
 GRIDS = {  # sweep specs whose second grid point a run would refuse
     "grid_huge_n": "n_train = [20, 10000000000000]\n",
     "grid_bad_device": "device = ['cpu', 'cuda:77']\n",
@@ -97,6 +107,10 @@ def rows(add) -> None:
         add("lid", "configs", "--model", "--model", "{in}/" + run)
     for unet in UNETS:
         add("lid", "configs", "weights", "--model", "{in}/" + unet)
+    huge = "100000000000000000000"  # 1e20 steps: the per-step loss log cannot fit
+    add("experiment copies", "sizes", "--sampler-steps", "--sampler-steps", huge)
+    add("experiment copies", "sizes", "--steps", "--steps", huge)
+    add("experiment training-time", "sizes", "--steps", "!--steps", "--steps", huge)
     for name, param in [
         ("grid_huge_n", "n_train"),
         ("grid_bad_device", "device"),
