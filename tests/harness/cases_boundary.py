@@ -107,6 +107,7 @@ def rows(add) -> None:
         add("lid", "configs", "--model", "--model", "{in}/" + run)
     for unet in UNETS:
         add("lid", "configs", "weights", "--model", "{in}/" + unet)
+    add("lid", "values", "--seed", "--seed", "-1")  # was an internal error (SeedSequence)
     huge = "100000000000000000000"  # 1e20 steps: the per-step loss log cannot fit
     add("experiment copies", "sizes", "--sampler-steps", "--sampler-steps", huge)
     add("experiment copies", "sizes", "--steps", "--steps", huge)

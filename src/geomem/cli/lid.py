@@ -58,6 +58,7 @@ def lid(
         _validate.fail("--dtype", "float32 or float64", dtype)
     if route not in ROUTES:
         _validate.fail("--route", f"one of {list(ROUTES)}", route)
+    _validate.seed("--seed", seed)
     device = check_device("--device", device)
     cfg = {
         "model": model, "data": data, "points": points, "noise_var": list(levels),
