@@ -37,7 +37,7 @@ def write_report(root: str | Path, out: str | Path | None = None) -> Path:
     return write_html(out, render(root, rows))
 
 
-PAGE_START = "<!DOCTYPE html>"  # and a <title>geomem results: ...</title> soon after
+PAGE_START = "<!doctype html>"  # (case-insensitive) and a geomem results title soon after
 
 
 def check_report_out(out: Path, root: Path) -> None:
@@ -59,7 +59,7 @@ def check_report_out(out: Path, root: Path) -> None:
             head = out.read_bytes()[:400].decode("utf-8", "replace")
         except OSError:
             head = ""
-        if not head.startswith(PAGE_START) or "<title>geomem results:" not in head:
+        if not head.lower().startswith(PAGE_START) or "<title>geomem results:" not in head:
             _validate.fail(
                 "--out",
                 "a new path or an earlier geomem report (delete the file to reuse its name)",
