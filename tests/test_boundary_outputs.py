@@ -94,3 +94,101 @@ def test_a_fifo_is_refused_without_being_opened(tmp_path, capsys):
     assert info.value.code == 2
     assert "expected a regular file path, not a FIFO" in capsys.readouterr().err
     assert fifo.is_fifo()
+
+
+def test_lid_final_write_rechecks_under_the_lock(tmp_path, monkeypatch, capsys):
+    """Another config's `geomem lid` finishing into the same --out while this one computes
+    (checked before computing, written after) is not overwritten: this one is refused."""
+    import numpy as np
+
+    import geomem.spectra.lid as lid_module
+    from geomem.cli import main
+
+    data = tmp_path / "x.npy"
+    np.save(data, np.random.default_rng(0).normal(size=(6, 3)))
+    out = tmp_path / "lid.csv"
+    meta = Path(str(out) + ".json")
+    other = {"config": {"noise_var": [0.5]}, "columns": [], "rows": 0}
+    real = lid_module.lid
+
+    def lid_while_another_finishes(*args, **kw):
+        frame = real(*args, **kw)
+        meta.write_text(json.dumps(other))  # the concurrent run's result lands first
+        out.write_text("other\n")
+        return frame
+
+    monkeypatch.setattr(lid_module, "lid", lid_while_another_finishes)
+    argv = ["lid", "--data", str(data), "--points", str(data), "--noise-var", "0.1"]
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2, err
+    lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip()]
+    assert "Traceback" not in err and "--out: expected a new path" in lines[-1]
+    assert [line for line in lines if line.startswith("geomem:")] == [lines[-1]]  # progress bar
+    assert json.loads(meta.read_text()) == other and out.read_text() == "other\n"
+    monkeypatch.setattr(lid_module, "lid", real)
+    with pytest.raises(SystemExit) as info:  # legitimate: a new path is written
+        main([*argv, "--out", str(tmp_path / "new.csv")])
+    assert info.value.code == 0
+    assert json.loads((tmp_path / "new.csv.json").read_text())["config"]["noise_var"] == [0.1]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
+def test_two_trainings_into_one_run_dir_cannot_both_win(tmp_path):
+    """`geomem train` checks and writes config.json under a lock on the run directory: of two
+    different runs started at once into one --out, one trains and the other is refused."""
+    run = tmp_path / "run"
+    run.mkdir()
+    env = {**os.environ, "PYTHONPATH": SRC}
+    base = [sys.executable, "-m", "geomem", "train", "--n-train", "20", "--steps", "2"]
+    fd = os.open(run, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    procs = [
+        subprocess.Popen(
+            [*base, "--width", width, "--out", str(run)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for width in ("16", "32")
+    ]
+    try:
+        want = {p.pid for p in procs}
+        while not want <= _waiters(run) and all(p.poll() is None for p in procs):
+            time.sleep(0.005)  # paces the poll only; the condition above is the sync
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert not (run / "config.json").exists()
+    finally:
+        os.close(fd)
+    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 2], results
+    loser = next(err for code, _, err in results if code == 2)
+    assert loser.splitlines() == [loser.strip()] and "out: expected an empty directory" in loser
+    winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
+    assert json.loads((run / "config.json").read_text())["width"] == [16, 32][winner]
+
+
+def test_report_rewrites_its_own_page_and_nothing_else(tmp_path):
+    import shutil
+
+    from geomem.runs.report import write_report
+
+    root = tmp_path / "store"
+    shutil.copytree(Path(__file__).parent / "runs" / "fixtures" / "store-v0.1.0", root)
+    first = write_report(root).read_text()
+    assert write_report(root).read_text() == first  # an earlier report is rewritten
+    assert write_report(root, root / "second.html").read_text() == first  # a new name is fine
+    notes = root / "notes.html"
+    notes.write_text("<p>mine</p>")
+    for out, why in [
+        (notes, "--out: expected a new path or an earlier geomem report"),
+        (tmp_path / "outside.html", "--out: expected a file directly in the store"),
+        (root / "r.json", "--out: expected a path ending in .html"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            write_report(root, out)
+    assert notes.read_text() == "<p>mine</p>" and not (tmp_path / "outside.html").exists()

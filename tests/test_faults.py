@@ -203,7 +203,13 @@ def test_killed_pool_worker_is_retried_and_failures_exit_nonzero(tmp_path, capsy
     assert any("BrokenProcessPool" in r["error"] for r in rows if r["status"] == "failed")
 
 
-def test_sweep_with_failed_runs_exits_1(tmp_path, capsys):
+def test_sweep_with_failed_runs_exits_1(tmp_path, capsys, monkeypatch):
+    from geomem.experiments.registry import EXPERIMENTS
+    from tests.runs._sweep_helpers import UNCHECKED
+
+    # a missing points file is refused up front now (exit 2); without the pre-flight check
+    # it fails in its run, the run failure this test is about
+    monkeypatch.setitem(EXPERIMENTS, "spectrum", UNCHECKED)
     spec = tmp_path / "spec.toml"
     spec.write_text(
         "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\nn_points = 2\n"
@@ -212,6 +218,10 @@ def test_sweep_with_failed_runs_exits_1(tmp_path, capsys):
     code, out, err = cli(capsys, "sweep", spec, "--out", tmp_path / "s", "--executor", "inline")
     assert code == 1 and "1 ok, 1 failed" in out
     one_line(err, "runs: expected every run to finish")
+    monkeypatch.undo()  # with the check: refused before the first run, nothing written
+    code, out, err = cli(capsys, "sweep", spec, "--out", tmp_path / "s2", "--executor", "inline")
+    assert code == 2 and not (tmp_path / "s2").exists()
+    one_line(err, "points: expected an existing readable file")
 
 
 def test_outputs_of_another_config_are_refused(tmp_path, capsys):

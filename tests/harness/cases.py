@@ -124,6 +124,7 @@ BASE: dict[str, tuple[str, ...]] = {
 BASE.update(cases_sampling.BASE)  # sample, copies, experiment copies/training-time
 BASE.update(cases_audit.BASE)
 BASE.update(cases_lid.BASE)
+BASE.update(cases_boundary.BASE)
 
 CASES: list[Case] = []
 

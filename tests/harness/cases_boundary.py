@@ -12,6 +12,21 @@ import shutil
 from pathlib import Path
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "audit"
+BASE: dict[str, tuple[str, ...]] = {  # valid dry runs of the two studies' sweeps
+    "experiment copies": (
+        *("experiment", "copies", "--out", "{out}/copies", "--n-train", "20"),
+        *("--models", "exact", "--dry-run"),
+    ),
+    "experiment training-time": (
+        *("experiment", "training-time", "--out", "{out}/tt", "--n-train", "20"),
+        *("--panel-n", "20", "--steps", "8", "--dry-run"),
+    ),
+}
+GRIDS = {  # sweep specs whose second grid point a run would refuse
+    "grid_huge_n": "n_train = [20, 10000000000000]\n",
+    "grid_bad_device": "device = ['cpu', 'cuda:77']\n",
+    "grid_huge_population": "model = ['exact', 'population']\npopulation_n = [10000000000000]\n",
+}
 UNETS = ("unet_missing", "unet_extra", "unet_shape", "unet_nan", "unet_int")
 
 
@@ -30,6 +45,14 @@ def build(root: Path) -> None:
     for name, over in [("run_wide", {"width": "wide"}), ("run_unknown", {"widht": 64})]:
         shutil.copytree(root / "run_ok", root / name)
         (root / name / "config.json").write_text(json.dumps({**cfg, **over}))
+    nv = "experiment = 'spectrum'\n[base]\nnoise_var = [0.1]\nn_points = 2\n[grid]\n"
+    for name, grid in GRIDS.items():  # the bad point second: the first would run on main
+        (root / f"{name}.toml").write_text(nv + grid)
+    ok = root / "store_ok"  # a valid results store (the committed v0.1.0 one)
+    shutil.copytree(FIXTURE.parents[1] / "runs" / "fixtures" / "store-v0.1.0", ok)
+    ok.joinpath("store.json").write_text(json.dumps({"format": 1, "geomem": geomem.__version__}))
+    (ok / "notes.html").write_text("<p>my notes, not a report</p>\n")
+    os.mkfifo(ok / "fifo.html")
     s = root / "store_no_status"
     s.mkdir()
     (s / "store.json").write_text(json.dumps({"format": 1, "geomem": geomem.__version__}))
@@ -84,6 +107,25 @@ def rows(add) -> None:
         add("lid", "configs", "--model", "--model", "{in}/" + run)
     for unet in UNETS:
         add("lid", "configs", "weights", "--model", "{in}/" + unet)
+    add("lid", "values", "--seed", "--seed", "-1")  # was an internal error (SeedSequence)
+    huge = "100000000000000000000"  # 1e20 steps: the per-step loss log cannot fit
+    add("experiment copies", "sizes", "--sampler-steps", "--sampler-steps", huge)
+    add("experiment copies", "sizes", "--steps", "--steps", huge)
+    add("experiment training-time", "sizes", "--steps", "!--steps", "--steps", huge)
+    for name, param in [
+        ("grid_huge_n", "n_train"),
+        ("grid_bad_device", "device"),
+        ("grid_huge_population", "population_n"),
+    ]:
+        spec = "{in}/" + name + ".toml"
+        add("sweep", "sizes", param, spec, "--out", "{out}/s", "--executor", "inline")
+        add("sweep", "sizes", param, spec, "--out", "{out}/s", "--dry-run")
+    for out in ("{in}/store_ok/notes.html", "{in}/store_ok/fifo.html", "{in}/report.html"):
+        add("report", "outputs", "--out", "{in}/store_ok", "--out", out)
+    add("report", "outputs", "--out", "{in}/store_ok", "--out", "{in}/store_ok/runs")
+    for more in (("--dry-run",), ("--executor", "inline")):
+        for out in ("{in}/a_file.txt", "{in}/fifo.json", "{in}/a_file.txt/store"):
+            add("sweep", "outputs", "--out", "{in}/spec_ok.toml", "--out", out, *more)
     add("report", "configs", "store_no_status", "{in}/store_no_status")
     add(
         "sweep",

@@ -152,17 +152,26 @@ def refuse_other(name: str, path: str | Path, mine, key: str | None = "config") 
 
 
 @contextmanager
+def folder_lock(folder: str | Path):
+    """Hold an exclusive ``fcntl`` lock on ``folder`` (created if missing) for the block: the
+    check-then-write of a file in it cannot interleave with another process's."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextmanager
 def claim(name: str, path: str | Path, mine, key: str | None = "config"):
     """The final write of an output: hold an exclusive ``fcntl`` lock on its folder, re-check
     that ``path`` holds nothing or this same result (``refuse_other``), and let the caller
     write (atomically, ``geomem.io``) inside the block. Two different configs started at once
     into one path cannot both succeed: the second sees the first's file and is refused."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with folder_lock(path.parent):
         refuse_other(name, path, mine, key)
         yield path
-    finally:
-        os.close(fd)  # closing releases the lock

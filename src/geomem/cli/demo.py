@@ -48,6 +48,13 @@ def demo(
     need = sizes.matrix_bytes(n, 30, 3) + sizes.scan_bytes(n_noise, n_points, 30)
     sizes.check_fits("--n-train", need, n)
     exit_if_dry_run(dry_run, cfg)
+    from dataclasses import asdict
+
+    from geomem import io
+    from geomem.boundary.files import claim
+
+    with claim("--out", out / "config.json", to_dict(cfg), key=None):  # re-checked, locked
+        io.write_json(out / "config.json", asdict(cfg))  # config.json first (run_demo's own)
     start = time.perf_counter()
     run_demo(cfg, out)
     typer.echo(f"wrote {out}/index.html in {time.perf_counter() - start:.0f} s")

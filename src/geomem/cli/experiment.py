@@ -153,6 +153,11 @@ def copies(
     if steps is not None and steps <= 0:
         raise ValueError(f"--steps: expected an integer >= 1, got {steps}")
     _validate.positive_int("--sampler-steps", sampler_steps)
+    from geomem.boundary.sizes import check_steps
+
+    check_steps("--sampler-steps", sampler_steps)  # named as the option, before the members
+    if steps is not None:
+        check_steps("--steps", steps)
     base = CopiesConfig(
         n_train=int_list("--n-train", n_train)[0],
         preset=preset,

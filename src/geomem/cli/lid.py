@@ -58,6 +58,7 @@ def lid(
         _validate.fail("--dtype", "float32 or float64", dtype)
     if route not in ROUTES:
         _validate.fail("--route", f"one of {list(ROUTES)}", route)
+    _validate.seed("--seed", seed)
     device = check_device("--device", device)
     cfg = {
         "model": model, "data": data, "points": points, "noise_var": list(levels),
@@ -137,6 +138,7 @@ def _write(out, meta, cfg, score, Q, levels, multiscale, threshold, route, with_
     import typer
 
     from geomem import io, seeds
+    from geomem.boundary.files import claim
     from geomem.spectra.lid import lid as lid_table
 
     rng = seeds.rng(seed, seeds.LID_PROBES)
@@ -144,13 +146,14 @@ def _write(out, meta, cfg, score, Q, levels, multiscale, threshold, route, with_
         score, Q, list(levels), route=route, threshold=threshold, with_flipd=with_flipd,
         multiscale=multiscale, rng=rng, progress=True,
     )  # fmt: skip
-    io.write_json(meta, {"config": cfg, "columns": list(frame.columns), "rows": len(frame)})
-    with io.atomic_path(out) as tmp:
-        frame.to_csv(tmp, index=False)
-    if multiscale:
-        from geomem.plots.lid import lid_figure
+    with claim("--out", meta, cfg):  # re-checked under a lock: a concurrent run cannot win
+        io.write_json(meta, {"config": cfg, "columns": list(frame.columns), "rows": len(frame)})
+        with io.atomic_path(out) as tmp:
+            frame.to_csv(tmp, index=False)
+        if multiscale:
+            from geomem.plots.lid import lid_figure
 
-        lid_figure(frame, out.with_suffix(".png"))
+            lid_figure(frame, out.with_suffix(".png"))
     dims = frame["threshold"]
     typer.echo(
         f"wrote {out}: {len(frame)} rows ({len(Q)} points x {len(levels)} noise levels), "

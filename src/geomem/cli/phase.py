@@ -61,7 +61,11 @@ def phase_diagram(
     )
     check_inputs(cfg, out)
     exit_if_dry_run(dry_run, cfg)
-    write_config(cfg, out)
+    from geomem.boundary.files import folder_lock
+
+    with folder_lock(out):  # checked again under the lock: a concurrent other config loses
+        check_inputs(cfg, out)
+        write_config(cfg, out)
     start = time.perf_counter()
     summary = run_phase(cfg, out, progress=True)
     m = summary["metrics"]

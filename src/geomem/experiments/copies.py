@@ -170,11 +170,30 @@ def _summary(copies: dict, kept: np.ndarray) -> dict:
     }
 
 
+def check_copies(cfg: CopiesConfig) -> None:
+    """One N's pre-flight check, before anything is written (every sweep point, every N of
+    ``run_copies_sweep``): the device, the training's and the sampler's step counts, and the
+    training set, the samples and the population sample fit in memory at the preset's d."""
+    from geomem.boundary import check_device
+
+    check_device("device", cfg.device)
+    if "network" in cfg.models and cfg.network_run is None:
+        sizes.check_steps("steps", cfg.training().steps)
+    sizes.check_steps("sampler.steps", cfg.sampler.steps)
+    d = data_preset(cfg.preset).d
+    rows = {"n_train": cfg.n_train, "n_samples": cfg.n_samples}
+    if "population" in cfg.models:
+        rows["population_n"] = cfg.population_n
+    for name, n in rows.items():
+        sizes.check_fits(name, sizes.matrix_bytes(n, d, 4), n)
+
+
 COPIES = Experiment(
     "copies",
     CopiesConfig,
     run_copies,
     "samples of exact, population and trained scores at one N, tested for copies per block",
+    check=check_copies,
 )
 
 
@@ -205,6 +224,8 @@ def check_copies_sweep(sweep) -> None:
         rows["population_n"] = sweep.base.population_n
     for name, n in rows.items():
         sizes.check_fits(name, sizes.matrix_bytes(n, d, 4), n)
+    for cfg in sweep.runs():
+        check_copies(cfg)
 
 
 def run_copies_sweep(sweep: CopiesSweepConfig, out: str | Path, *, progress=False) -> list[dict]:

@@ -123,11 +123,27 @@ def run_linear_network(cfg: LinearNetworkConfig, run_dir: Path, *, progress: boo
     }
 
 
+def check_linear_network(cfg: LinearNetworkConfig) -> None:
+    """One N's pre-flight check, before anything is written (every sweep point, every member
+    of ``run_sweep``): the device, the training's step log, and the training set, population
+    sample and spectrum scan fit in memory at the preset's own d."""
+    from geomem.boundary import check_device
+
+    check_device("device", cfg.device)
+    sizes.check_steps("steps", cfg.training().steps)
+    d = data_preset(cfg.preset).d
+    sizes.check_fits("n_train", sizes.matrix_bytes(cfg.n_train, d, 3), cfg.n_train)
+    sizes.check_fits("population_n", sizes.matrix_bytes(cfg.population_n, d, 3), cfg.population_n)
+    need = sizes.scan_bytes(len(cfg.noise_var), cfg.n_points, d)
+    sizes.check_fits("n_points", need, cfg.n_points)
+
+
 LINEAR_NETWORK = Experiment(
     "linear-network",
     LinearNetworkConfig,
     run_linear_network,
     "one trained network vs exact and population scores at one N",
+    check=check_linear_network,
 )
 
 
@@ -154,6 +170,8 @@ def check_linear_sweep(sweep: SweepConfig) -> None:
     d = data_preset(sweep.base.preset).d
     n = max(max(sweep.n_train), sweep.base.population_n)
     sizes.check_fits("n_train", sizes.matrix_bytes(n, d, 3), max(sweep.n_train))
+    for cfg in sweep.runs():
+        check_linear_network(cfg)
 
 
 def run_sweep(

@@ -11,7 +11,7 @@ from geomem.experiments.paper_figure import PAPER_FIGURE
 from geomem.experiments.phase.cell import PHASE_CELL
 from geomem.experiments.phase.diagram import PHASE
 from geomem.experiments.spectrum import run as spectrum_run
-from geomem.experiments.spectrum.config import SpectrumConfig
+from geomem.experiments.spectrum.config import SpectrumConfig, check_inputs
 from geomem.experiments.training_time.study import TRAINING_TIME
 from geomem.runs.base import Experiment
 
@@ -21,6 +21,7 @@ EXPERIMENTS: dict[str, Experiment] = {
         SpectrumConfig,
         spectrum_run.run,
         "Jacobian spectra of an exact score over noise levels",
+        check=check_inputs,
     ),
     "phase-cell": PHASE_CELL,
     "phase-diagram": PHASE,

@@ -9,6 +9,7 @@ and figures there and returns the metrics (a JSON-ready dict) that the engine wr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,24 +23,34 @@ class RunFn(Protocol):
 
 @dataclass(frozen=True)
 class Experiment:
-    """A named experiment: its config class and the function that runs one config."""
+    """A named experiment: its config class, the function that runs one config and,
+    optionally, its pre-flight ``check(config)``: what ``run`` would refuse (device, memory,
+    files), raised before anything is written. A sweep calls it on every grid point before
+    its first run starts (``geomem.runs.sweep.check_grid``)."""
 
     name: str
     config_cls: type  # a frozen dataclass, validated in __post_init__
     run: RunFn
     description: str = ""
+    check: Callable[[Any], None] | None = None
 
 
 def run_in_dir(config: Any, run_dir: str | Path, run: RunFn, *, progress: bool = False, **kw):
     """Run ``config`` into ``run_dir`` outside the sweep engine, keeping its habits:
-    ``config.json`` first (a directory holding another config is refused), ``metrics.json``
-    last, and a finished run returns its metrics without running again."""
+    ``config.json`` first (a directory holding another config is refused, and checked again
+    when writing it under a lock on the directory: of two different configs started at once
+    into one directory only the first runs), ``metrics.json`` last, and a finished run
+    returns its metrics without running again."""
+    from geomem.boundary.files import folder_lock
+
     run_dir = Path(run_dir)
     path, meta = run_dir / "config.json", run_dir / "metrics.json"
     check_run_dir(config, run_dir)
     if path.exists() and meta.exists():
         return json.loads(meta.read_text())
-    io.write_json(path, asdict(config))
+    with folder_lock(run_dir):  # re-checked under the lock: a concurrent other config loses
+        check_run_dir(config, run_dir)
+        io.write_json(path, asdict(config))
     metrics = run(config, run_dir, progress=progress, **kw)
     io.write_json(meta, metrics)
     return metrics

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geomem import _validate
 from geomem.plots.page import (
     esc,
     figure_html,
@@ -24,14 +25,46 @@ from geomem.runs.sweep import grid_fields
 
 
 def write_report(root: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``root/report.html`` (or ``out``, which must lie in ``root``); return its path."""
+    """Write ``root/report.html`` (or ``out``, a file in ``root``: ``check_report_out``);
+    return its path."""
     root = Path(root)
     store.check_store(root)
     if not (root / store.RESULTS).exists():
         raise ValueError(f"{root}: expected a results store with {store.RESULTS}, got none")
     rows = sorted(store.read_rows(root), key=lambda r: (r.get("experiment", ""), r["run_id"]))
     out = Path(out) if out is not None else root / "report.html"
+    check_report_out(out, root)
     return write_html(out, render(root, rows))
+
+
+PAGE_START = "<!doctype html>"  # (case-insensitive) and a geomem results title soon after
+
+
+def check_report_out(out: Path, root: Path) -> None:
+    """``--out`` of a report: an ``.html`` path directly in the store folder (its figures are
+    linked by paths relative to it), a regular file or none (no folder, FIFO or device), and
+    when it exists a geomem report page (an earlier report is rewritten, any other file is
+    refused)."""
+    from geomem.boundary.files import check_output
+
+    check_output("--out", out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        _validate.fail("--out", "a path ending in .html", str(out))
+    if out.resolve().parent != root.resolve():
+        _validate.fail(
+            "--out", f"a file directly in the store {root} (the page links its figures)", str(out)
+        )
+    if out.exists():
+        try:
+            head = out.read_bytes()[:400].decode("utf-8", "replace")
+        except OSError:
+            head = ""
+        if not head.lower().startswith(PAGE_START) or "<title>geomem results:" not in head:
+            _validate.fail(
+                "--out",
+                "a new path or an earlier geomem report (delete the file to reuse its name)",
+                f"{out} holding something else",
+            )
 
 
 def render(root: Path, rows: list[dict]) -> str:

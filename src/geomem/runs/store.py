@@ -30,12 +30,19 @@ STATUSES = ("ok", "failed", "skipped", "busy")  # what a results row's status ca
 VOLATILE = ("timing", "worker")  # row keys that differ between executors and reruns
 
 
-def check_store(root: str | Path) -> None:
-    """Fail with one line if ``root`` holds a store of another format or geomem version.
+def check_store(root: str | Path, name: str | None = None) -> None:
+    """Fail with one line if ``root`` is not a folder (a file, a FIFO, below a file) or holds
+    a store of another format or geomem version; ``name`` is the parameter named (default:
+    the path itself).
 
     Reads only; a missing store is fine (it will be created).
     """
-    meta_path = Path(root) / META
+    root = Path(root)
+    above = next((p for p in (root, *root.parents) if p.exists()), None)
+    if above is not None and not above.is_dir():
+        where = f"{root} (not a directory)" if above == root else f"{root} ({above} is a file)"
+        _validate.fail(name or str(root), "a directory for the results store", where)
+    meta_path = root / META
     if not meta_path.exists():
         if (Path(root) / RESULTS).exists():
             _validate.fail(str(root), f"a results store with {META}", "results.jsonl without it")

@@ -76,24 +76,71 @@ def load_spec(path: str | Path, experiments: Mapping[str, Experiment]) -> SweepS
     return SweepSpec(experiments[name], table.get("base", {}), table.get("grid", {}))
 
 
-def expand(spec: SweepSpec) -> list[Any]:
-    """The resolved configs of the grid's cartesian product (duplicates dropped, order kept)."""
+USER_ERRORS = (ValueError, TypeError, OSError, MemoryError, OverflowError)
+
+
+def _at_point(exc: BaseException, point: dict) -> BaseException:
+    """``exc`` (a one-line boundary error) with the grid point that raised it appended."""
+    where = ", ".join(f"{k}={v!r}" for k, v in point.items()) or "the base config"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    try:
+        return type(exc)(f"{text} (at grid point {where})")
+    except TypeError:  # an exception class with another signature
+        return ValueError(f"{text} (at grid point {where})")
+
+
+def expand(spec: SweepSpec, check: bool = False, done: frozenset | set = frozenset()) -> list[Any]:
+    """The resolved configs of the grid's cartesian product (duplicates dropped, order kept).
+
+    Each grid point is built through the experiment's config dataclass; with ``check`` it is
+    also pre-flight checked (``preflight``), unless its run id is in ``done`` (finished runs
+    are not run again, so a device missing now does not matter). A point that fails raises the
+    one-line error with the grid point appended (``n_train: expected ..., got ... (at grid
+    point n_train=...)``).
+    """
     cls = spec.experiment.config_cls
     keys = list(spec.grid)
     configs = {}
     for combo in itertools.product(*(spec.grid[k] for k in keys)):
-        cfg = from_dict(cls, {**spec.base, **dict(zip(keys, combo, strict=True))})
+        point = dict(zip(keys, combo, strict=True))
+        try:
+            cfg = from_dict(cls, {**spec.base, **point})
+            h = config_hash(cfg)
+            if check and h not in configs and h[:16] not in done:
+                preflight(spec.experiment, cfg)
+        except USER_ERRORS as exc:
+            raise _at_point(exc, point) from None
         configs.setdefault(config_hash(cfg), cfg)
     return list(configs.values())
 
 
+def preflight(exp: Experiment, cfg: Any) -> None:
+    """What a run of ``cfg`` would refuse, before anything is written: the device (a config
+    with a ``device`` field), the per-step loss log (a ``steps`` field, ``check_steps``) and
+    the experiment's own ``check`` (memory, files, trained runs)."""
+    from geomem.boundary import check_device
+    from geomem.boundary.sizes import check_steps
+
+    device = getattr(cfg, "device", None)
+    if isinstance(device, str):
+        check_device("device", device)
+    steps = getattr(cfg, "steps", None)
+    if isinstance(steps, int) and not isinstance(steps, bool):
+        check_steps("steps", steps)
+    if exp.check is not None:
+        exp.check(cfg)
+
+
 def plan(spec: SweepSpec, out: str | Path, retries: int = 0) -> tuple[list[Task], int]:
-    """Tasks still to run in store ``out`` and the number skipped as finished (reads only)."""
+    """Tasks still to run in store ``out`` and the number skipped as finished (reads only).
+
+    Every grid point is built and pre-flight checked first (``expand(check=True)``), so a bad
+    point fails with one line before the first run starts, not after others were written."""
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         _validate.fail("--retries", "an integer >= 0", retries)
-    configs = expand(spec)
-    store.check_store(out)
+    store.check_store(out, "--out")
     done = store.finished_ids(out)
+    configs = expand(spec, check=True, done=done)
     tasks = []
     for cfg in configs:
         h = config_hash(cfg)

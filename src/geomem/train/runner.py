@@ -132,6 +132,11 @@ def check_config(cfg, run_dir: Path, name: str = "out") -> None:
 
 
 def prepare_run_dir(cfg, run_dir: Path) -> None:
-    """Write config.json first; refuse a directory that holds a different run's config."""
-    check_config(cfg, run_dir)
-    io.write_json(run_dir / "config.json", cfg.to_json())
+    """Write config.json first; refuse a directory that holds a different run's config
+    (checked and written under a lock on the folder: of two different runs started at once
+    into one directory, the second is refused instead of overwriting the first's config)."""
+    from geomem.boundary.files import folder_lock
+
+    with folder_lock(run_dir):
+        check_config(cfg, run_dir)
+        io.write_json(run_dir / "config.json", cfg.to_json())

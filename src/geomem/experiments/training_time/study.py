@@ -178,25 +178,44 @@ def run_training_time(cfg: TrainingTimeConfig, run_dir: Path, *, progress: bool 
     }
 
 
+def check_study(cfg: TrainingTimeConfig, out: str | Path | None) -> None:
+    """The study's pre-flight check, before anything is written: the step log, the population
+    sample fits in memory at the preset's d, and each ensemble member's inputs (device, memory)
+    with its run directory (under ``runs_dir`` or ``out/runs``; ``out=None``, a sweep point
+    whose run directory is not made yet: only ``runs_dir``) new or holding this same training."""
+    from geomem.boundary import check_device
+    from geomem.train.loop import check_inputs
+
+    sizes.check_steps("steps", cfg.steps)
+    d = data_preset(cfg.preset).d
+    sizes.check_fits("population_n", sizes.matrix_bytes(cfg.population_n, d, 4), cfg.population_n)
+    if cfg.runs_dir or out is not None:
+        root, name = (
+            (Path(cfg.runs_dir), "runs_dir") if cfg.runs_dir else (Path(out) / "runs", "out")
+        )
+        for t in cfg.members():
+            check_inputs(t, member_dir(root, t), name=name)
+        return
+    for t in cfg.members():  # a sweep point: no run directory yet, only device and memory
+        check_device("device", t.device)
+        sizes.check_fits("n_train", sizes.matrix_bytes(t.n_train, t.d, 3), t.n_train)
+        sizes.check_fits(
+            "batch_size", sizes.matrix_bytes(t.batch_size, t.d + 8 * t.width, 2), t.batch_size
+        )
+
+
+def check_point(cfg: TrainingTimeConfig) -> None:
+    """A sweep point's pre-flight check (``check_study`` without an output directory)."""
+    check_study(cfg, None)
+
+
 TRAINING_TIME = Experiment(
     "training-time",
     TrainingTimeConfig,
     run_training_time,
     "kept dimension per block against training time, one ensemble over N; tau per block",
+    check=check_point,
 )
-
-
-def check_study(cfg: TrainingTimeConfig, out: str | Path) -> None:
-    """The study's pre-flight check, before anything is written: the population sample fits in
-    memory at the preset's d, and each ensemble member's run directory (under ``runs_dir`` or
-    ``out/runs``) is new or holds this same training."""
-    from geomem.train.loop import check_inputs
-
-    d = data_preset(cfg.preset).d
-    sizes.check_fits("population_n", sizes.matrix_bytes(cfg.population_n, d, 4), cfg.population_n)
-    root, name = (Path(cfg.runs_dir), "runs_dir") if cfg.runs_dir else (Path(out) / "runs", "out")
-    for t in cfg.members():
-        check_inputs(t, member_dir(root, t), name=name)
 
 
 def run_study(cfg: TrainingTimeConfig, out: str | Path, *, progress: bool = False) -> dict:
