@@ -66,3 +66,12 @@ def test_load_of():
 def test_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-320, 1.0, 1e90])
+def test_collapse_time_at_extreme_scales_matches_the_isotropic_formula(scale):
+    # f(v) = 1/2 ln(1 + lam / v) for one eigenvalue: v_C = lam / (e^{2 load} - 1), so the
+    # noise variance scales with lam down to subnormal lam (the sum is taken in log space)
+    v = math.expm1(2 * collapse_time([scale], 0.1))
+    assert v == pytest.approx(scale / math.expm1(0.2), rel=1e-9)
+    assert collapse_time([scale], 0.1) == pytest.approx(collapse_time_isotropic(scale, 0.1))

@@ -45,9 +45,9 @@ def _noise(noise: str | float) -> str | float:
     try:
         value = float(noise)
     except (TypeError, ValueError):
-        _validate.fail("point noise", "'matched', 'none' or a number >= 0", noise)
+        _validate.fail("point_noise", "'matched', 'none' or a number >= 0", noise)
     if not np.isfinite(value) or value < 0:
-        _validate.fail("point noise", "'matched', 'none' or a number >= 0", noise)
+        _validate.fail("point_noise", "'matched', 'none' or a number >= 0", noise)
     return value
 
 

@@ -46,6 +46,8 @@ class DemoConfig:
             _validate.fail("theory", "orderstat or rem", self.theory)
         for n in self.n_train:
             _validate.positive_int("n_train", n)
+        if len(set(self.n_train)) != len(self.n_train):
+            _validate.fail("n_train", "distinct training-set sizes", list(self.n_train))
         _validate.positive("sigma_min", self.sigma_min)
         if _validate.positive("sigma_max", self.sigma_max) <= self.sigma_min:
             _validate.fail("sigma_max", f"a value > sigma_min = {self.sigma_min}", self.sigma_max)

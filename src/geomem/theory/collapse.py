@@ -60,8 +60,10 @@ def collapse_time(eigvals, load: float) -> float:
     lam = _eigvals(eigvals)
     load = _validate.positive("load", load)
 
-    def g(logv):  # f(v) - load with v = exp(logv)
-        return np.sum(np.log1p(lam * np.exp(-logv))) / (2 * lam.size) - load
+    log_lam = np.log(lam[lam > 0])  # zero eigenvalues add log(1 + 0) = 0
+
+    def g(logv):  # f(v) - load with v = exp(logv); log(1 + lam / v) in log space (no overflow)
+        return np.sum(np.logaddexp(0.0, log_lam - logv)) / (2 * lam.size) - load
 
     lo, hi = -5.0, 5.0
     while g(lo) < 0:

@@ -71,6 +71,9 @@ class PhaseConfig:
             _validate.seed("seeds", s)
         for s in self.ceiling_seeds:
             _validate.seed("ceiling_seeds", s)
+        for name in ("n_train", "seeds", "ceiling_seeds"):
+            if len(set(getattr(self, name))) != len(getattr(self, name)):
+                _validate.fail(name, "distinct values", list(getattr(self, name)))
         if set(self.ceiling_seeds) & set(self.seeds):
             _validate.fail("ceiling_seeds", "seeds disjoint from seeds", self.ceiling_seeds)
         _validate.positive_int("theory_draws", self.theory_draws)
