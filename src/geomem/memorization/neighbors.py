@@ -51,7 +51,7 @@ def nearest_neighbors(
     *,
     basis=None,
     exclude_self: bool = False,
-    chunk_size: int = 1024,
+    chunk_size: int = 4096,
     query_chunk: int = 1024,
     dtype: torch.dtype | str = torch.float32,
     device: str | torch.device = "cpu",
