@@ -10,7 +10,8 @@ Memory: each (method, N) runs once in its own subprocess: the data are generated
 peak-RSS mark is reset (``/proc/self/clear_refs``), the search runs once, and "extra peak" =
 VmHWM after the search - VmRSS before it (the working set of the search itself; the training
 set is already in memory for both methods). Time: one more subprocess per N calls the two
-methods alternately, best of ROUNDS each.
+methods alternately, best of ROUNDS each (3 where N d > 1e8), wall-clock and process
+CPU time (one thread: the CPU time is less sensitive to a loaded machine's time-slicing).
 
 Run: ``python benchmarks/bench_neighbors.py [--quick]``; appends to benchmarks/RESULTS.md.
 """
@@ -35,9 +36,9 @@ try:
 except ImportError:  # optional: pip install geomem[bench]
     faiss = None
 
-M, THREADS, ROUNDS = 1000, 1, 3
+M, THREADS, ROUNDS = 1000, 1, 5
 METHODS = ("ours", "sklearn") + (("faiss",) if faiss is not None else ())
-SIZES = ((64, (10_000, 100_000)), (784, (10_000, 100_000)), (3072, (10_000, 30_000)))
+SIZES = ((64, (10_000, 100_000)), (784, (10_000, 100_000)), (3072, (10_000, 100_000)))
 
 
 def _status_kb(field: str) -> int:
@@ -92,14 +93,16 @@ def _alternate(X, Q) -> dict:
     """Best of ROUNDS calls of each method, alternating them (a shared machine's load then
     hits both alike)."""
     best = dict.fromkeys(METHODS, float("inf"))
+    cpu = dict.fromkeys(METHODS, float("inf"))
     for name in best:
         _search(name, X[:64], Q[:8])
-    for _ in range(ROUNDS):
+    for _ in range(ROUNDS if X.size <= 10**8 else 3):
         for name in best:
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), time.process_time()
             _search(name, X, Q)
+            cpu[name] = min(cpu[name], time.process_time() - cpu0)
             best[name] = min(best[name], time.perf_counter() - start)
-    return best
+    return best | {f"{name} cpu": cpu[name] for name in METHODS}
 
 
 def run(method: str, N: int, d: int, m: int, tmp: str) -> dict:
@@ -139,13 +142,16 @@ def main() -> None:
 
                 def cell(name, t=t, mem=mem):
                     if name not in mem:
-                        return "- | - | -"
+                        return "- | - | - | -"
+                    c = t[f"{name} cpu"] / t["ours cpu"]
                     return (
-                        f"{t[name]:.2f} | {t[name] / t['ours']:.2f}x | {mem[name]['extra_mib']:.0f}"
+                        f"{t[name]:.2f} | {t[name] / t['ours']:.2f}x | {c:.2f}x | "
+                        f"{mem[name]['extra_mib']:.0f}"
                     )
 
                 rows.append(
                     f"| {d} | {N} | {ours['data_mib']:.0f} | {t['ours']:.2f} | "
+                    f"{t['ours cpu']:.2f} | "
                     f"{ours['extra_mib']:.0f} | {cell('sklearn')} | {cell('faiss')} | "
                     f"{same('sklearn')} | {same('faiss')} |"
                 )
@@ -160,22 +166,25 @@ def main() -> None:
                 f"{os.cpu_count()} cores, {THREADS} thread, torch {torch.__version__}, "
                 f"scikit-learn {sklearn.__version__}, faiss "
                 f"{getattr(faiss, '__version__', 'not installed')}; load average {load0:.2f} "
-                f"at start{', QUICK' if args.quick else ''})",
+                f"at start, {os.getloadavg()[0]:.2f} at the end{', QUICK' if args.quick else ''})",
                 "",
                 f"{m} queries, k = 2, float32 random Gaussian data. Times: best of "
-                f"{ROUNDS} calls per method, the methods in turn in one process; memory: "
+                f"{ROUNDS} calls per method (3 where N d > 1e8), the methods in turn in one "
+                'process, wall-clock and process CPU time (s, ratios "wall" and "CPU"); memory: '
                 "one call per method, each in its own subprocess. sklearn: "
                 '`NearestNeighbors(algorithm="brute").fit(X).kneighbors(Q)`; faiss: '
                 "`IndexFlatL2(d)`, `add(X)`, `search(Q, 2)` (index building included); ours: "
-                "`nearest_neighbors(Q, X, 2)` (chunk 4096 rows, "
-                "1024 queries per block, exact float64 re-computation of the k distances). Ratios "
+                "`nearest_neighbors(Q, X, 2)` (defaults: chunk 4096 rows, "
+                "1024 queries per block, top-k only over rows whose chunk minimum reaches their "
+                "k-th best, exact float64 re-computation of the k distances). Ratios "
                 "> 1: ours faster. Extra "
                 "peak = VmHWM after - VmRSS before the call (training set already in memory).",
                 "",
-                "| d | N | training set MiB | ours s | ours extra peak MiB | sklearn s | "
-                "sklearn / ours | sklearn extra peak MiB | faiss s | faiss / ours | "
-                "faiss extra peak MiB | same as sklearn | same as faiss |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+                "| d | N | training set MiB | ours s | ours CPU s | ours extra peak MiB | "
+                "sklearn s | sklearn / ours wall | sklearn / ours CPU | sklearn extra peak MiB | "
+                "faiss s | faiss / ours wall | faiss / ours CPU | faiss extra peak MiB | "
+                "same as sklearn | same as faiss |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
                 *rows,
                 "",
             ]

@@ -49,3 +49,50 @@ def test_random_float32_equals_float64_reference():
     D, kth = _reference(Q.astype(np.float64), X.astype(np.float64), 5, False)
     np.testing.assert_array_equal(nb.index, np.argsort(D, 1, kind="stable")[:, :5])
     np.testing.assert_allclose(nb.distance, kth, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("ties", [False, True])
+def test_row_skip_and_full_top_k_routes_agree(monkeypatch, dtype, ties):
+    """The top-k over only the rows whose chunk can improve them (``_DENSE`` = 1) and over
+    every row of every block (``_DENSE`` = 0) give the brute-force neighbours."""
+    from geomem.memorization import neighbors
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((300, 5))
+    Q = np.concatenate([X[:20] + 0.01 * rng.standard_normal((20, 5)), rng.standard_normal((20, 5))])
+    if ties:
+        X, Q = np.round(2 * X), np.round(2 * Q)
+        X[200:230] = X[:30]  # duplicated rows in a later chunk
+    k = 3
+    D, kth = _reference(Q, X, k, False)
+    routes = []
+    for dense in (0.0, 1.0):
+        monkeypatch.setattr(neighbors, "_DENSE", dense)
+        routes.append(nearest_neighbors(Q, X, k, chunk_size=16, query_chunk=8, dtype=dtype))
+    for nb in routes:
+        np.testing.assert_allclose(nb.distance, kth, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(D[np.arange(len(Q))[:, None], nb.index], kth, rtol=1e-12)
+        assert all(len(set(r)) == k for r in nb.index)
+    if not ties:  # no tie at any k-th place: the same rows, in the same order
+        np.testing.assert_array_equal(routes[0].index, routes[1].index)
+        np.testing.assert_array_equal(routes[0].index, np.argsort(D, 1, kind="stable")[:, :k])
+
+
+def test_blocks_that_cannot_improve_any_row_are_skipped(monkeypatch):
+    """Copies first, far points after: every later block is skipped (no top-k runs on it) and
+    the neighbours are still the brute-force ones."""
+    from geomem.memorization import neighbors
+
+    rng = np.random.default_rng(12)
+    near = rng.standard_normal((40, 4))
+    X = np.concatenate([near, 50 + rng.standard_normal((400, 4))])
+    Q = near[:10] + 0.01 * rng.standard_normal((10, 4))
+    calls = []
+    merged = neighbors._merged
+    monkeypatch.setattr(neighbors, "_merged", lambda *a: calls.append(a[2]) or merged(*a))
+    nb = nearest_neighbors(Q, X, 2, chunk_size=20)
+    D, kth = _reference(Q, X, 2, False)
+    np.testing.assert_array_equal(nb.index, np.argsort(D, 1, kind="stable")[:, :2])
+    np.testing.assert_allclose(nb.distance, kth, rtol=1e-12, atol=0)
+    assert calls and max(calls) < 40  # top-k only on the two chunks of copies

@@ -5,7 +5,10 @@ Per chunk of training points x_j (shifted by the queries' mean into one reused b
 shift leaves distances unchanged and keeps the expanded form accurate far from the origin),
 the keys ||x_j||^2 - 2 q.x_j (||q - x_j||^2 less the row constant ||q||^2) come from one GEMM
 written next to the running best k of each query, and one top-k over [best | chunk] merges
-them. The final k distances are then recomputed exactly in float64 from the selected rows,
+them. A row minimum of the block (~1/10 of a top-k's cost) first skips every query whose
+chunk holds nothing at or below its current k-th best (about k/j of the rows can change in
+chunk j for data in random order), so the top-k runs only over the rows that can change.
+The final k distances are then recomputed exactly in float64 from the selected rows,
 which removes the cancellation error of the expanded form.
 Memory is flat in N: one chunk of training points and one (queries x chunk) block of
 distances at a time; a numpy memmap is read chunk by chunk and never copied whole.
@@ -26,6 +29,7 @@ import torch
 from geomem import _validate
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_DENSE = 0.5  # above this fraction of rows to update, the top-k runs over the whole block
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,26 @@ def _nearest(queries, train, k, basis, exclude_self, chunk_size, query_chunk, dt
     query_chunk = _validate.positive_int("query_chunk", query_chunk)
     dtype = _dtype(dtype)
     device = torch.device(device)
-    mu = Q.mean(0)  # distances are shift-invariant; centring keeps the expanded form accurate
-    q = torch.as_tensor((Q - mu) if U is None else (Q - mu) @ U, dtype=dtype, device=device)
+    mu = Q.mean(0, dtype=np.float64)  # distances are shift-invariant; centring keeps the
+    q = _centred(Q, mu, U, dtype, device)  # expanded form accurate far from the origin
     mu_t = torch.as_tensor(mu, dtype=dtype, device=device)
     U_t = None if U is None else torch.as_tensor(U, dtype=dtype, device=device)
     _, best_i = _stream(q, X, k, mu_t, U_t, exclude_self, chunk_size, query_chunk)
     return _exact(Q, X, best_i.cpu().numpy(), U, query_chunk)
+
+
+def _centred(Q, mu, U, dtype, device, rows: int = 256) -> torch.Tensor:
+    """(M, d) or (M, m) queries q - mu (then U^T (q - mu)) in float64, rounded to ``dtype``;
+    without a basis in blocks of ``rows`` queries (no (M, d) float64 temporary)."""
+    if U is not None:
+        return torch.as_tensor((Q - mu) @ U, dtype=dtype, device=device)
+    q = torch.empty(Q.shape, dtype=dtype)
+    buf = np.empty((min(rows, Q.shape[0]), Q.shape[1]))
+    for s in range(0, Q.shape[0], rows):
+        e = min(s + rows, Q.shape[0])
+        np.subtract(Q[s:e], mu, out=buf[: e - s])
+        q[s:e] = torch.from_numpy(buf[: e - s])
+    return q.to(device)
 
 
 def _stream(q, X, k, mu, U, exclude_self, chunk_size, query_chunk):
@@ -150,10 +168,27 @@ def _update(q, x, x2, D, best_d, best_i, start, self_offset):
     torch.addmm(x2[None, :], q, x.T, alpha=-2.0, out=D[:, k:])
     if self_offset is not None:
         _mask_self(D[:, k:], self_offset, self_offset + q.shape[0], start, start + x.shape[0])
-    vals, pos = torch.topk(D, k, dim=1, largest=False, sorted=False)
-    from_best = best_i.gather(1, pos.clamp(max=k - 1))
-    best_i.copy_(torch.where(pos < k, from_best, pos + (start - k)))
-    best_d.copy_(vals)
+    rows = None
+    if start > 0:  # a row whose chunk holds nothing <= its k-th best keeps its best as it is
+        rows = torch.nonzero(D[:, k:].amin(1) <= best_d.amax(1)).squeeze(1)
+        if rows.numel() == 0:
+            return
+        if rows.numel() > _DENSE * D.shape[0]:
+            rows = None
+    if rows is None:
+        vals, pos = torch.topk(D, k, dim=1, largest=False, sorted=False)
+        best_i.copy_(_merged(best_i, pos, start))
+        best_d.copy_(vals)
+        return
+    vals, pos = torch.topk(D.index_select(0, rows), k, dim=1, largest=False, sorted=False)
+    best_i.index_copy_(0, rows, _merged(best_i.index_select(0, rows), pos, start))
+    best_d.index_copy_(0, rows, vals)
+
+
+def _merged(best_i, pos, start):
+    """Training-row indices of top-k positions ``pos`` in [best | chunk] (chunk at ``start``)."""
+    k = best_i.shape[1]
+    return torch.where(pos < k, best_i.gather(1, pos.clamp(max=k - 1)), pos + (start - k))
 
 
 def _not_finite(X, start, stop, dtype):
@@ -172,7 +207,7 @@ def _exact(Q, X, idx, U, query_chunk):
     M, k = idx.shape
     m = Q.shape[1] if U is None else U.shape[1]
     dist = np.empty((M, k))
-    rows = max(1, query_chunk // k)  # gather at most ~query_chunk training rows at a time
+    rows = max(1, min(query_chunk // k, (1 << 16) // (k * Q.shape[1])))  # <= ~64k numbers
     for s in range(0, M, rows):
         e = min(s + rows, M)
         x = gather_rows(X, idx[s:e].ravel()).reshape(e - s, k, -1)
@@ -232,7 +267,8 @@ def check_basis(name: str, U, d: int) -> np.ndarray:
 def _queries(Q) -> np.ndarray:
     if isinstance(Q, torch.Tensor):
         Q = Q.detach().cpu().numpy()
-    return _validate.matrix("queries", Q).astype(np.float64)
+    Q = _validate.matrix("queries", Q)  # float32 rows stay float32 (exact in float64 maths)
+    return Q if Q.dtype in (np.float32, np.float64) else Q.astype(np.float64)
 
 
 def _train(X, d: int):
