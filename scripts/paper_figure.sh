@@ -2,12 +2,12 @@
 # Regenerates docs/results/paper-figure/: the paper's synthetic figure by the authors' protocol
 # and by geomem's, the network panel read from a `geomem train --config paper` run (N = 500)
 # at its latest checkpoint (or STEP), the origin panel's N-independence for N = 250, 1000, 20000.
-#   scripts/paper_figure.sh [RUN] [STEP]     default RUN = /work/paper-runs/n500-s0, latest step
+#   scripts/paper_figure.sh [RUN] [STEP]     default RUN = resume/paper-network/n500-s0 (committed resume state), latest step
 # The output goes to runs/paper-figure/<step>/ (a finished one is read back, never overwritten),
 # then its figures, arrays and JSON are copied to docs/results/paper-figure/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN=${1:-/work/paper-runs/n500-s0}
+RUN=${1:-resume/paper-network/n500-s0}
 PY=${PYTHON:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 STEP_OPT=()

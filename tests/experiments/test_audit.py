@@ -186,6 +186,7 @@ def test_resolves_a_geomem_mlp_run(tmp_path, capsys):
     assert m.kind == "geomem-mlp" and m.image_shape is None and m.default_sampler == "heun"
 
 
+@pytest.mark.slow  # ~10 s: a whole audit of the memorizer fixture
 def test_memorizing_fixture_is_judged_copying(tmp_path, capsys):
     args = ("audit", FIXTURE / "tiny-memorizer", "--train", FIXTURE / "train.npy",
             "--heldout", FIXTURE / "heldout.npy", "--n-images", "8", "--samples", "16",

@@ -65,6 +65,7 @@ def _weights(run_dir: Path) -> dict:
     }
 
 
+@pytest.mark.slow  # ~10 s; the ensemble version and test_faults cover resume by default
 def test_kill_and_resume_is_bit_identical(tmp_path):
     steps = 300
     full, killed = tmp_path / "full", tmp_path / "killed"
