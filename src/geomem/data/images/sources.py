@@ -39,3 +39,34 @@ def missing(
         f"root ({name}): expected {', '.join(files)} in {where}, got {got}; "
         f"{name} is published at {PUBLISHED[name]}"
     )
+
+
+def package_data_dir(package: str, subdir: tuple[str, ...], file: str) -> Path | None:
+    """The folder ``<package>/<subdir...>`` holding ``file`` in the installed ``package``, found
+    without importing it (``importlib.util.find_spec``), or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent.joinpath(*subdir)
+    return folder if (folder / file).is_file() else None
+
+
+def read_csv_gz(name: str, root: str | Path, file: str):
+    """(rows, columns) float64 table of the gzipped CSV ``root/file`` of dataset ``name``; a
+    missing or unreadable file fails with one line naming ``root (<name>)``."""
+    import gzip
+
+    import numpy as np
+
+    from geomem import _validate
+
+    root = Path(root)
+    if not (root / file).is_file():
+        missing(name, root, [file], [file])
+    try:
+        with gzip.open(root / file, "rt") as fh:
+            return np.loadtxt(fh, delimiter=",", ndmin=2)
+    except (OSError, ValueError, EOFError) as exc:
+        _validate.fail(f"root ({name})", f"a readable {file}", f"{root / file} ({exc})")
