@@ -98,8 +98,9 @@ def test_origin_gets_no_noise_unless_asked(tmp_path, capsys):
 
 def test_new_fields_leave_old_configs_and_hashes_as_they_were():
     cfg = SpectrumConfig(noise_var=(0.1, 0.01))
-    assert not {"probes", "draws", "drop"} & set(to_dict(cfg))
-    old = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("probes", "draws", "drop")}
+    later = ("probes", "draws", "drop", "average")
+    assert not set(later) & set(to_dict(cfg))
+    old = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in later}
     old["noise_var"] = list(old["noise_var"])
     payload = {"class": "SpectrumConfig", "config": old, "geomem": geomem.__version__}
     assert config_hash(cfg) == hashlib.sha256(canonical_json(payload).encode()).hexdigest()
@@ -108,3 +109,81 @@ def test_new_fields_leave_old_configs_and_hashes_as_they_were():
     for bad in ({"draws": 0}, {"drop": -1}, {"probes": 2, "drop": 2}, {"probes": True}):
         with pytest.raises(ValueError):
             dataclasses.replace(cfg, **bad)
+
+
+def small_empirical(n=40, d=6, seed=5):
+    """A non-linear score: the empirical score of n points (VE), and its data."""
+    from geomem.schedules import VE
+    from geomem.scores import EmpiricalScore
+
+    X = np.random.default_rng(seed).standard_normal((n, d)) * np.linspace(1.0, 0.1, d)
+    return EmpiricalScore(X, VE()), X
+
+
+def authors_formula(X, x0, v, Qs, drop):
+    """The notebook's read-out re-implemented in numpy: s_avg += sv(scores(x0 + sigma Q) /
+    sigma) over the draws, s_avg / R, then ``[drop:] / max`` (empirical score of X, VE)."""
+    sigma = np.sqrt(v)
+    s_avg = 0.0
+    for Q in Qs:
+        P = x0[None, :] + sigma * Q  # (K, d)
+        logw = -((P[:, None, :] - X[None, :, :]) ** 2).sum(-1) / (2 * v)
+        w = np.exp(logw - logw.max(axis=1, keepdims=True))
+        w /= w.sum(axis=1, keepdims=True)
+        scores = (w @ X - P) / v
+        s_avg = s_avg + np.linalg.svd(scores / sigma, compute_uv=False)
+    s = (s_avg / len(Qs))[drop:]
+    return s / s.max()
+
+
+def test_raw_averaging_equals_an_independent_authors_formula():
+    from geomem.spectra.network import orthogonal_probes
+
+    score, X = small_empirical()
+    x0 = X[3] + 0.05
+    for v, R, drop in [(0.05, 5, 1), (0.3, 3, 2), (0.01, 1, 0)]:
+        t = float(score.schedule.t_of_noise_var(v))
+        g = np.random.default_rng(11)
+        Qs = [orthogonal_probes(6, 6, g) for _ in range(R)]  # the draws the call will make
+        got = probe_singular_values(
+            score, x0[None], t, rng=np.random.default_rng(11), draws=R, drop=drop
+        )
+        np.testing.assert_allclose(got[0], authors_formula(X, x0, v, Qs, drop), rtol=1e-10)
+
+
+def test_the_two_orders_coincide_for_one_draw_and_differ_for_several():
+    score, X = small_empirical()
+    x0 = X[:2] + 0.05
+    t = float(score.schedule.t_of_noise_var(0.05))
+
+    def call(R, average):
+        return probe_singular_values(
+            score, x0, t, rng=np.random.default_rng(2), draws=R, drop=1, average=average
+        )
+
+    np.testing.assert_array_equal(call(1, "raw"), call(1, "normalized"))
+    raw, norm = call(4, "raw"), call(4, "normalized")
+    assert np.abs(raw - norm).max() > 1e-5  # the order matters (round-off is ~1e-15)
+    assert raw[:, 0] == pytest.approx(1.0) and norm[:, 0] == pytest.approx(1.0)
+    with pytest.raises(ValueError):
+        call(2, "mean")
+
+
+def test_cli_average_option_reaches_the_library(tmp_path, capsys):
+    out = tmp_path / "n.json"
+    extra = ["--points", "origin", "--method", "probe", "--draws", "2"]
+    res = spectrum_cli(capsys, out, *extra, "--average", "normalized")
+    assert res["config"]["average"] == "normalized"
+    points = np.load(str(out) + ".points.npy")
+    lib = probe_scan(
+        flat_population(),
+        points,
+        res["t"],
+        rng=rng(0, SPECTRUM_PROBES),
+        draws=2,
+        drop=1,
+        average="normalized",
+    )
+    np.testing.assert_array_equal(np.asarray(res["singular_values"]), lib)
+    with pytest.raises(ValueError):
+        SpectrumConfig(noise_var=(0.1,), method="probe", average="mean")

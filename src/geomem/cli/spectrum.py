@@ -41,6 +41,12 @@ def spectrum(
     probes: int = typer.Option(0, "--probes", help="probe: K directions (0: K = d)."),
     draws: int = typer.Option(1, "--draws", help="probe: R orthogonal draws averaged."),
     drop: int = typer.Option(1, "--drop", help="probe: drop the k largest singular values."),
+    average: str = typer.Option(
+        "raw",
+        "--average",
+        help="probe: raw (the authors': average the draws' singular values, then drop and "
+        "normalise) | normalized (drop and normalise each draw, then average).",
+    ),
     threshold: float = typer.Option(0.5, "--threshold"),
     device: str = typer.Option("cpu", "--device"),
     dry_run: bool = DRY_RUN,
@@ -78,6 +84,7 @@ def spectrum(
         probes=probes,
         draws=draws,
         drop=drop,
+        average=average,
     )
     points_path = Path(str(out) + ".points.npy")
     refuse_other("--out", out, to_dict(cfg))

@@ -65,6 +65,12 @@ def probe_spectrum(
     return Spectrum(torch.stack(out).cpu().numpy(), v, "probes", "singular")
 
 
+AVERAGES = ("raw", "normalized")
+# The authors' network grid (analyze_spectrum.py: AnalysisConfig.time_steps =
+# linspace(0.8, 1e-5, 100); plots_synthetic_theory.ipynb plots t_steps = range(4, 100, 2)).
+AUTHORS_NETWORK_T = np.linspace(0.8, 1e-5, 100)[4:100:2]  # 48 VE times, descending
+
+
 def probe_singular_values(
     score: Score,
     x0,
@@ -75,17 +81,36 @@ def probe_singular_values(
     draws: int = 1,
     drop: int = 1,
     probe_sigma: float | None = None,
+    average: str = "raw",
 ) -> np.ndarray:
-    """The authors' read-out (``analyze_spectrum.py``, ``compute_singular_values_orthg``):
-    (B, min(K, d) - drop) singular values, descending, of S / sigma_t with S (K, d) the scores
-    at x0 + sigma_t q_i for the K rows q_i of Haar-orthogonal matrices, the ``drop`` largest
-    dropped and the rest divided by their maximum; averaged over ``draws`` independent draws.
+    """The authors' read-out: (B, min(K, d) - drop) values, descending, from the singular
+    values of S_r / sigma_t, S_r (K, d) the scores at x0 + sigma_t q_i for the K rows q_i of
+    the Haar-orthogonal probe set Q_r of draw r = 0 .. R-1.
 
-    For each draw r = 0 .. R-1 one probe set Q_r = ``orthogonal_probes(d, K, rng)`` is drawn
-    and used at every point, so a call consumes ``rng`` the same way for any B. K defaults
-    to d (the authors': one d x d orthogonal matrix); their code has R = 1, drop = 1. The score
-    at x0 is not subtracted: for a linear score s(x) = A x the values are those of A at x0 = 0
-    when K is a multiple of d (the probe rows are then a tight frame, Q^T Q = (K/d) I).
+    ``average="raw"`` (default, the authors' order): the R vectors of singular values, each
+    sorted descending, are averaged rank by rank, then the ``drop`` largest are dropped and the
+    rest divided by their maximum,  v = drop_norm(mean_r sv(S_r / sigma_t)).
+    ``average="normalized"`` (geomem's earlier order): each draw is dropped and normalised
+    first, then averaged,  v = mean_r drop_norm(sv(S_r / sigma_t)).  For R = 1 they coincide.
+
+    Source (``beatriceachilli/losing-dimensions``, ``synthetic-experiments/``): one draw is
+    ``analyze_spectrum.py`` ``compute_singular_values_orthg`` (lines 38-52: scores at
+    z * std + mean, z = ortho_group.rvs(dim), divided by std, ``torch.linalg.svdvals``,
+    descending) and its drop and normalisation (lines 82-88: ``sv[1:]``, ``sv / max``; one
+    draw, R = 1). The average over draws is the final figure cell of
+    ``plots_synthetic_theory.ipynb`` (the one saving ``three_subplots.png``), "PLOT 3"
+    (empirical score, ``num_reps = 5``): ``s = estimate_spectrum_ortho(...)``, ``s_avg += s``,
+    ``singular_values.append(s_avg/num_reps)``, then ``singular_values[idx][in_idx:] /
+    np.max(singular_values[idx][in_idx:])`` with ``in_idx = 6``: raw values averaged, then
+    dropped, then normalised. (The stored copy of the notebook reached here lacks the cell
+    defining ``estimate_spectrum_ortho``; its values are read as the same descending singular
+    values as ``compute_singular_values_orthg``, the name and its use suggest.)
+
+    For each draw one probe set Q_r = ``orthogonal_probes(d, K, rng)`` is drawn and used at
+    every point, so a call consumes ``rng`` the same way for any B. K defaults to d (the
+    authors': one d x d orthogonal matrix). The score at x0 is not subtracted: for a linear
+    score s(x) = A x the values are those of A at x0 = 0 when K is a multiple of d (the probe
+    rows are then a tight frame, Q^T Q = (K/d) I), in either order.
     ``probe_sigma`` replaces sigma_t as the probes' step h (scores at x0 + h q_i, over h).
     """
     x0 = _check_points(x0, score.d)
@@ -95,21 +120,32 @@ def probe_singular_values(
     R = _validate.positive_int("draws", draws)
     if isinstance(drop, bool) or not isinstance(drop, int) or not 0 <= drop < min(K, d):
         _validate.fail("drop", f"an integer in [0, {min(K, d) - 1}]", drop)
+    if average not in AVERAGES:
+        _validate.fail("average", f"one of {list(AVERAGES)}", average)
     h = sigma if probe_sigma is None else _validate.positive("probe_sigma", probe_sigma)
-    total = np.zeros((x0.shape[0], min(K, d) - drop))
+    raw = np.zeros((R, x0.shape[0], min(K, d)))
     with torch.no_grad():
-        for _ in range(R):
+        for r in range(R):
             Q = torch.as_tensor(orthogonal_probes(d, K, rng), dtype=x0.dtype, device=x0.device)
             for b, xi in enumerate(x0):
                 S = score(xi[None] + h * Q, t).to(torch.float64) / h
-                sv = torch.linalg.svdvals(S)[drop:]
-                total[b] += (sv / sv.max().clamp(min=1e-300)).cpu().numpy()
-    return total / R
+                raw[r, b] = torch.linalg.svdvals(S).cpu().numpy()  # descending
+    if average == "raw":
+        return drop_normalize(raw.mean(axis=0), drop)
+    return np.mean([drop_normalize(s, drop) for s in raw], axis=0)
+
+
+def drop_normalize(sv: np.ndarray, drop: int) -> np.ndarray:
+    """(..., n) singular values -> (..., n - drop): sorted descending, the ``drop`` largest
+    dropped, divided by the largest remaining (0 stays 0)."""
+    s = -np.sort(-np.asarray(sv, dtype=np.float64), axis=-1)[..., drop:]
+    return s / np.maximum(s.max(axis=-1, keepdims=True), 1e-300)
 
 
 def probe_scan(score: Score, points, ts, *, rng: np.random.Generator, **kw) -> np.ndarray:
     """(L, B, min(K, d) - drop) ``probe_singular_values`` at the points (L, B, d) of each time
-    ``ts`` (L,), in order, drawing every level's probes from the one ``rng``."""
+    ``ts`` (L,), in order, drawing every level's probes from the one ``rng`` (``kw``: its
+    ``n_probes``, ``draws``, ``drop``, ``probe_sigma``, ``average``)."""
     out = [
         probe_singular_values(score, x, t, rng=rng, **kw) for x, t in zip(points, ts, strict=True)
     ]

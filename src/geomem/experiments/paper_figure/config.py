@@ -19,11 +19,12 @@ import numpy as np
 
 import geomem
 from geomem import _validate
+from geomem.spectra.network import AUTHORS_NETWORK_T
 
 THEORY_NOISE_VAR = np.linspace(1.0, 0.005, 200)
 THEORY_STDS = (1.0, 0.3, 1e-6)  # the authors' theory cell: thickness 1e-6
 EXACT_SIGMA = np.linspace(1.0, 0.01, 100)[::-1][2:]  # ascending, the 98 plotted levels
-NETWORK_T = np.linspace(0.8, 1e-5, 100)[4:100:2]  # 48 VE times, descending
+NETWORK_T = AUTHORS_NETWORK_T  # 48 VE times, descending (linspace(0.8, 1e-5, 100)[4::2])
 DROP = {"theory": 7, "exact": 6, "network": 1}
 RENORM_RANK = {"network": 20}  # the network panel: values / value at rank 20
 RANKS = (20, 30)  # the plotted ranks (1-based), as all three of their panels

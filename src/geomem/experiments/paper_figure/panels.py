@@ -28,7 +28,7 @@ from geomem.experiments.paper_figure.config import (
 )
 from geomem.schedules import VE
 from geomem.scores import EmpiricalScore
-from geomem.spectra.network import probe_scan
+from geomem.spectra.network import drop_normalize, probe_scan
 from geomem.theory.predict import manifold_blocks, predicted_block_spectra
 from geomem.theory.rem import rem_singular_values
 
@@ -49,13 +49,6 @@ class Panel:
     def ranks(self) -> np.ndarray:
         """(n,) 1-based rank of each column: value j is the (j + drop + 1)-th largest."""
         return np.arange(self.values.shape[1]) + self.drop + 1
-
-
-def drop_normalize(sv: np.ndarray, drop: int) -> np.ndarray:
-    """(L, d) values -> (L, d - drop): sorted descending, the ``drop`` largest dropped, divided
-    by the largest remaining (the authors' read-out of their theory panel)."""
-    s = -np.sort(-np.asarray(sv, dtype=np.float64), axis=1)[:, drop:]
-    return s / s.max(axis=1, keepdims=True)
 
 
 def renormalize(values: np.ndarray, drop: int, rank: int) -> np.ndarray:
@@ -82,8 +75,9 @@ def theory_geomem(preset_name: str, n_train: float) -> Panel:
 
 
 def probe_panel(score, queries, ts, noise_var, *, rng, model, draws, drop) -> Panel:
-    """The probe read-out (``spectra.network.probe_scan``, K = d probes, ``draws`` draws, the
-    ``drop`` largest dropped, / max) at ``queries.at(v)`` for each (t, v), mean over points."""
+    """The probe read-out (``spectra.network.probe_scan``, K = d probes, ``draws`` draws
+    averaged raw, then the ``drop`` largest dropped, / max: the authors' order) at
+    ``queries.at(v)`` for each (t, v), mean over points."""
     points = np.stack([queries.at(float(v)) for v in noise_var])  # (L, B, d)
     vals = probe_scan(score, points, ts, rng=rng, draws=draws, drop=drop).mean(axis=1)
     if model in RENORM_RANK:

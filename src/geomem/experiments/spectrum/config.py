@@ -48,8 +48,10 @@ class SpectrumConfig:
     probes: int = 0  # method probe: K probe directions (0: K = d)
     draws: int = 1  # method probe: R orthogonal draws averaged
     drop: int = 1  # method probe: the k largest singular values dropped
+    average: str = "raw"  # method probe: raw (the authors': average, drop, normalise) |
+    # normalized (drop and normalise each draw, then average); equal for draws = 1
     # added later: out of to_dict (and the hash) at their defaults, so old hashes hold
-    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("probes", "draws", "drop")
+    LATER_FIELDS: ClassVar[tuple[str, ...]] = ("probes", "draws", "drop", "average")
 
     def __post_init__(self):
         _validate.positive_list("noise_var", self.noise_var)
@@ -70,13 +72,17 @@ class SpectrumConfig:
 
 def check_probes(cfg: SpectrumConfig) -> None:
     """The probe read-out's fields: K >= 0 (0: d), R >= 1, 0 <= drop < min(K, d) (d checked
-    by ``spectra.network.probe_singular_values``)."""
+    by ``spectra.network.probe_singular_values``), the averaging order."""
+    from geomem.spectra.network import AVERAGES
+
     for name, low in (("probes", 0), ("draws", 1), ("drop", 0)):
         value = getattr(cfg, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             _validate.fail(name, f"an integer >= {low}", value)
     if cfg.probes and cfg.drop >= cfg.probes:
         _validate.fail("drop", f"an integer < probes = {cfg.probes}", cfg.drop)
+    if cfg.average not in AVERAGES:
+        _validate.fail("average", f"one of {list(AVERAGES)}", cfg.average)
 
 
 def check_inputs(cfg: SpectrumConfig) -> None:
@@ -153,7 +159,8 @@ def run_spectrum(cfg: SpectrumConfig, progress: bool = False) -> tuple[dict, Noi
 
 def probe_values(cfg: SpectrumConfig, score, scan: NoiseScan):
     """(L, B, min(K, d) - drop) the authors' read-out at the scan's points and times, probes
-    from rng(seed, SPECTRUM_PROBES) (``spectra.network.probe_scan``)."""
+    from rng(seed, SPECTRUM_PROBES), averaged in ``cfg.average``'s order
+    (``spectra.network.probe_scan``)."""
     from geomem.spectra.network import probe_scan
 
     return probe_scan(
@@ -164,4 +171,5 @@ def probe_values(cfg: SpectrumConfig, score, scan: NoiseScan):
         n_probes=cfg.probes or None,
         draws=cfg.draws,
         drop=cfg.drop,
+        average=cfg.average,
     )
