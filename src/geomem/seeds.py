@@ -23,6 +23,7 @@ LID_PROBES = 10  # geomem lid: SLQ and Hutchinson probes
 SPECTRUM_PROBES = 11  # `geomem spectrum --method probe`: orthogonal probes, levels in order
 THEORY = 12  # the order-statistics theory's Monte Carlo draws (+ 1: phase-diagram bootstrap)
 PAPER_FIGURE = 13  # `geomem experiment paper-figure`: query points and probes, per panel
+PAPER_NETWORK = 15  # `geomem experiment paper-network`: the fresh point (0), its probes (1)
 
 
 def rng(seed: int, stream: int, *words: int) -> np.random.Generator:

@@ -10,6 +10,7 @@ from geomem import _validate
 from geomem.cli.dryrun import DRY_RUN, exit_if_dry_run
 from geomem.cli.options import float_list, int_list
 from geomem.cli.paper_figure import paper_figure
+from geomem.cli.paper_network import paper_network
 
 
 def _rem_kept(manifold, n_train, noise_var):
@@ -272,3 +273,4 @@ def block_order(
 
 
 app.command("paper-figure")(paper_figure)
+app.command("paper-network")(paper_network)

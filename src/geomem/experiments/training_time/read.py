@@ -102,3 +102,18 @@ def panels(cfg, run_dirs: dict[int, Path]) -> dict[int, dict[str, np.ndarray]]:
             "block": block,
         }
     return out
+
+
+def loss_steps(steps, network: np.ndarray, population: np.ndarray) -> list[list[int | None]]:
+    """(L, K) the first step of ``steps`` (S,) at which ``network`` (S, L, K) keeps fewer than
+    half the directions ``population`` (L, K) keeps, per level and block (None: no step; a
+    block the population keeps none of: None). ``memorization_times`` is its last level."""
+    net, pop = np.asarray(network), np.asarray(population)
+    out = []
+    for i in range(pop.shape[0]):
+        row = []
+        for k in range(pop.shape[1]):
+            hit = [s for s, c in zip(steps, net[:, i, k], strict=True) if c < pop[i, k] / 2]
+            row.append(int(hit[0]) if hit and pop[i, k] > 0 else None)
+        out.append(row)
+    return out
