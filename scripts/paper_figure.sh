@@ -3,6 +3,7 @@
 # and by geomem's, the network panel read from a `geomem train --config paper` run (N = 500)
 # at its latest checkpoint (or STEP), the origin panel's N-independence for N = 250, 1000, 20000.
 #   scripts/paper_figure.sh [RUN] [STEP]     default RUN = resume/paper-network/n500-s0 (committed resume state), latest step
+#   scripts/paper_figure.sh RUN/checkpoints/step-0256000.pt   a kept snapshot file (its run at its step)
 # The output goes to runs/paper-figure/<step>/ (a finished one is read back, never overwritten),
 # then its figures, arrays and JSON are copied to docs/results/paper-figure/.
 set -euo pipefail

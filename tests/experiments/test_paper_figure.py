@@ -161,6 +161,13 @@ def test_model_run_recorded_and_bad_input_refused(tmp_path, capsys):
     save_checkpoint(snapshot_path(tmp_path / "run", 7), step=7, **{k: ck[k] for k in keys})
     assert resolve_model(PaperFigureConfig(model=str(tmp_path / "run")))[0].model_step == 7
     assert resolve_model(PaperFigureConfig(model=str(tmp_path / "run"), step=7))[1]["step"] == 7
+    # a snapshot file is recorded as its run at its step
+    snap = resolve_model(PaperFigureConfig(model=str(snapshot_path(tmp_path / "run", 7))))[0]
+    assert (snap.model, snap.step, snap.model_step) == (str(tmp_path / "run"), 7, 7)
+    with pytest.raises(ValueError, match="step"):
+        resolve_model(PaperFigureConfig(model=str(snapshot_path(tmp_path / "run", 7)), step=2))
+    with pytest.raises(ValueError, match="model"):
+        resolve_model(PaperFigureConfig(model=str(tmp_path / "run" / "config.json")))
     for args, where in (
         (["--draws", "0"], "--draws"),
         (["--step", "3"], "--step"),

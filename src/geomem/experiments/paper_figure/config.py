@@ -14,6 +14,7 @@ in ``beatriceachilli/losing-dimensions``, ``synthetic-experiments/``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -74,12 +75,15 @@ def resolve_model(cfg: PaperFigureConfig) -> tuple[PaperFigureConfig, dict | Non
     """(cfg with ``model_config_hash`` and ``model_step`` filled in, the checkpoint dict read
     once) for ``cfg.model`` at ``cfg.step`` (None: the run's latest checkpoint, ``checkpoint.pt``
     or a newer kept ``checkpoints/step-*.pt``; a training still running overwrites
-    ``checkpoint.pt``, so it is read here once and passed on). A run that is not
-    a d = 30 network of ``cfg.preset`` is refused."""
+    ``checkpoint.pt``, so it is read here once and passed on). ``cfg.model`` may also be a
+    kept snapshot file ``RUN/checkpoints/step-S.pt``: it is recorded as RUN at step S. A run
+    that is not a d = 30 network of ``cfg.preset`` is refused."""
     if cfg.model is None:
         return cfg, None
     from geomem.checkpoints.format import read_run
     from geomem.checkpoints.snapshots import list_checkpoints
+
+    cfg = snapshot_as_run(cfg)
     from geomem.runs.config import config_hash
     from geomem.train.config import TrainConfig
 
@@ -91,3 +95,22 @@ def resolve_model(cfg: PaperFigureConfig) -> tuple[PaperFigureConfig, dict | Non
         _validate.fail("model", f"a run trained on preset {cfg.preset!r}", train_cfg.preset)
     resolved = replace(cfg, model_config_hash=config_hash(train_cfg), model_step=int(ck["step"]))
     return resolved, ck
+
+
+def snapshot_as_run(cfg: PaperFigureConfig) -> PaperFigureConfig:
+    """``model = RUN/checkpoints/step-S.pt`` (a kept snapshot file) -> ``model = RUN, step =
+    S`` (refused: another file, or a ``step`` that is not S); anything else unchanged."""
+    import re
+
+    from geomem.checkpoints.snapshots import SNAPSHOTS
+
+    path = Path(cfg.model)
+    if not path.is_file():
+        return cfg
+    m = re.fullmatch(r"step-(\d+)\.pt", path.name)
+    if m is None or path.parent.name != SNAPSHOTS:
+        _validate.fail("model", "a run directory or a RUN/checkpoints/step-S.pt file", cfg.model)
+    step = int(m.group(1))
+    if cfg.step is not None and cfg.step != step:
+        _validate.fail("step", f"none, or the snapshot's step {step}", cfg.step)
+    return replace(cfg, model=str(path.parent.parent), step=step)
