@@ -17,7 +17,7 @@ from geomem.plots.save import save_png
 
 BLOCK_COLORS = ["tab:red", "tab:blue", "tab:gray"]
 GUIDES = ((23, "k"), (25, "g"), (28, "r"))  # d - d1 - d2, d - d2, d - d1 (their colours)
-SHOWN_V = (0.1, None, 2e-3)  # None: the tau noise level (the last level read)
+SHOWN_V = (0.05, None, 5e-3)  # None: the tau noise level (the last level read)
 
 
 def _level_index(levels: np.ndarray, v: float | None) -> int:
@@ -27,7 +27,7 @@ def _level_index(levels: np.ndarray, v: float | None) -> int:
 
 
 def kept_vs_step(data: dict, levels, labels, path: str | Path, blocks: int = 2) -> None:
-    """Rows: three noise levels (near 0.1, the tau level, near 2e-3); columns: runs (by N).
+    """Rows: three noise levels (near 0.05, the tau level, near 5e-3); columns: runs (by N).
     Per block: the network's mean kept directions at B training points + matched noise
     against step (solid), the population reference (dashed) and the exact score (dotted)."""
     levels = np.asarray(levels)

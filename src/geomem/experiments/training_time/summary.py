@@ -53,11 +53,14 @@ def renormalized(values: np.ndarray, drop: int = 1, rank: int = RENORM_RANK) -> 
 
 def summarise(cfg: PaperNetworkConfig, out: str | Path) -> dict:
     """Write ``summary.json`` and the figures ``kept_vs_step.png``, ``authors_spectra.png``
-    from every row of ``out``; return the summary."""
+    from every row of ``out``; return the summary. ``loss_step`` (L + 1, K) per run is
+    ``read.loss_steps``, None at the levels where the population keeps fewer than half of a
+    block's directions (lost to the noise or to the reference's own sample, not memorized)."""
     from geomem.plots.paper_network import authors_spectra, kept_vs_step
 
     out, data = Path(out), collect(out)
     labels = data_preset(cfg.preset).block_labels()
+    dims = np.array([b.shape[1] for b in data_preset(cfg.preset).block_bases()])
     levels = cfg.levels()
     members = [{k: d[k] for k in ("N", "steps", "network", "population")} for d in data.values()]
     summary = {
@@ -69,6 +72,8 @@ def summarise(cfg: PaperNetworkConfig, out: str | Path) -> dict:
     }
     for run, d in data.items():
         loss = loss_steps(d["steps"], d["network"], d["population"])
+        for i, k in zip(*np.nonzero(d["population"] < dims / 2), strict=True):
+            loss[i][k] = None  # a block the population itself has mostly lost at that level
         summary["runs"][run] = {
             "N": d["N"],
             "steps": d["steps"].tolist(),
@@ -77,6 +82,13 @@ def summarise(cfg: PaperNetworkConfig, out: str | Path) -> dict:
             "kept_exact": d["exact"].round(4).tolist(),
             "kept_population": d["population"].round(4).tolist(),
             "loss_step": loss,
+            # the authors' panel at its smallest noise level, ranks 2..30 over rank 20, per step
+            "authors_smallest_noise_var": float(d["authors_noise_var"].min()),
+            "authors_at_smallest_noise": renormalized(
+                d["authors_values"][:, int(np.argmin(d["authors_noise_var"]))]
+            )
+            .round(4)
+            .tolist(),
         }
     io.write_json(out / "summary.json", summary)
     if data:
