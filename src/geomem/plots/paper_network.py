@@ -96,4 +96,4 @@ def authors_spectra(data: dict, shown: dict, path: str | Path, *, rank: int) -> 
                 ax.set_xlabel("ordered singular values (rank)")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=axes.ravel().tolist(), shrink=0.6).set_label("noise variance v")
-    save_png(fig, path, dpi=100)
+    save_png(fig, path, dpi=80)
