@@ -117,3 +117,20 @@ def test_cli_refuses_a_folder_without_config_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert exc.value.code == 2 and len(err) == 1 and err[0].startswith("geomem: error: --runs")
     assert not (tmp_path / "o").exists()  # nothing written
+
+
+def test_rows_equal_the_training_time_studys_own_measurement(runs, tmp_path):
+    """Two routes to the same counts: the read-only rows and ``study.measure_member``."""
+    from geomem.experiments.training_time.study import TrainingTimeConfig, measure_member
+    from geomem.train.config import TrainConfig
+
+    cfg, out = PaperNetworkConfig(**SMALL), tmp_path / "out"
+    read_new(cfg, out, [runs / "long"])
+    d = collect(out)["n16-s0"]
+    study = TrainingTimeConfig(n_train=(16,), panel_n=(16,), **SMALL)
+    tcfg = TrainConfig.from_json(json.loads((runs / "long" / "config.json").read_text()))
+    m = measure_member(study, tcfg, runs / "long")
+    assert m["steps"] == list(d["steps"])
+    np.testing.assert_array_equal(m["network"], d["network"])
+    np.testing.assert_array_equal(m["exact"], d["exact"])
+    np.testing.assert_array_equal(m["population"], d["population"])
