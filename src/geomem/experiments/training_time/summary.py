@@ -29,7 +29,7 @@ def collect(out: str | Path) -> dict[str, dict]:
     data = {}
     for run, rows in sorted(by_run.items(), key=lambda kv: kv[1][0]["N"]):
         rows = sorted(rows, key=lambda r: r["step"])
-        arrays = [np.load(out / r["file"]) for r in rows]
+        arrays = [_read(out / r["file"]) for r in rows]
         with np.load(out / REFS / f"{run}.npz") as refs:
             exact, pop = refs["exact"], refs["population"]
         data[run] = {
@@ -43,6 +43,11 @@ def collect(out: str | Path) -> dict[str, dict]:
             "sources": [r["source"] for r in rows],
         }
     return data
+
+
+def _read(path: Path) -> dict:
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
 
 
 def renormalized(values: np.ndarray, drop: int = 1, rank: int = RENORM_RANK) -> np.ndarray:
