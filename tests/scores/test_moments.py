@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from geomem.schedules import VE
-from geomem.scores import EmpiricalScore, moments
+from geomem.scores import EmpiricalScore, moments, onepass
 from geomem.scores.weights import exp_shifted_
 from geomem.spectra import jacobian_spectrum
 
@@ -16,11 +16,14 @@ def _data(N, d, seed=0):
     return rng.standard_normal((N, d)) * np.linspace(1.0, 0.1, d) + 0.5
 
 
-@pytest.mark.parametrize("chunk", [4096, 37])  # one chunk (weights reused) / streamed
-@pytest.mark.parametrize("cache", [True, False])  # Phi cached on the score / per chunk
+@pytest.mark.parametrize("chunk", [4096, 37])  # weights held (onepass) / streamed
+@pytest.mark.parametrize("cache", [True, False])  # Phi cached on the score / per block
 def test_moment_route_equals_centred_route(chunk, cache, monkeypatch):
     if not cache:
         monkeypatch.setattr(moments, "CACHE_ELEMENTS", 0)
+        monkeypatch.setattr(moments, "BLOCK", 16)  # several blocks per chunk
+    if chunk < 300:
+        monkeypatch.setattr(onepass, "WHOLE_ELEMENTS", 0)
     X = _data(300, 12)
     fast = EmpiricalScore(X, chunk_size=chunk)
     slow = EmpiricalScore(X, chunk_size=chunk, moments=False)

@@ -19,7 +19,7 @@ import torch
 
 from geomem import _validate
 from geomem.schedules import VE, Schedule
-from geomem.scores import moments
+from geomem.scores import moments, onepass
 from geomem.scores.base import as_points, coefficients
 from geomem.scores.rows import own_rows
 from geomem.scores.weights import exp_shifted_
@@ -99,14 +99,15 @@ class EmpiricalScore:
             yield slice(start, min(start + self.chunk_size, self.N))
 
     def _logits(self, x, a, s, sl):
-        # -|x - a y|^2 / (2 s^2), expanded so that no (B, chunk, d) tensor is formed
-        x2 = (x**2).sum(1, keepdim=True)
-        cross = x @ self.Y[sl].T
-        return -(x2 - 2 * a * cross + a**2 * self.y2[sl]) / (2 * s**2)
+        # shifted logits -|x - a y|^2 / (2 s^2) + |x|^2 / (2 s^2) = (a / s^2) x.y - (a^2 / (2 s^2))
+        # |y|^2: the |x|^2 term is the same for every mu and cancels in the weights (log_prob
+        # adds it back); one GEMM and one rank-one update, no (B, chunk, d) tensor
+        lg = (x * (a / s**2)) @ self.Y[sl].T
+        return lg.addr_(((a / s)[:, 0] ** 2) / 2, self.y2[sl], alpha=-1.0)
 
     def _lse_and_mean(self, x, a, s, q=None):
-        # one streamed pass: online log-sum-exp and weighted mean (Milakov & Gimelshein 2018);
-        # with q (N,), also the weighted mean sum_mu w_mu q_mu (B,)
+        # one streamed pass: online log-sum-exp of the shifted logits and weighted mean
+        # (Milakov & Gimelshein 2018); with q (N,), also the weighted mean sum_mu w_mu q_mu (B,)
         B = x.shape[0]
         Aq = None if q is None else torch.zeros(B, dtype=self.dtype, device=self.device)
         M = torch.full((B,), -math.inf, dtype=self.dtype, device=self.device)
@@ -148,7 +149,7 @@ class EmpiricalScore:
     def log_prob(self, x, t) -> torch.Tensor:
         """(B,) log p_t(x) = log (1/N) sum_mu N(x; alpha_t y_mu, sigma_t^2 I)."""
         x, a, s = self._prep(x, t)
-        logZ, _ = self._lse_and_mean(x, a, s)
+        logZ = self._lse_and_mean(x, a, s)[0] - (x**2).sum(1) / (2 * s[:, 0] ** 2)
         return logZ - math.log(self.N) - 0.5 * self.d * torch.log(2 * math.pi * s[:, 0] ** 2)
 
     def effective_n(self, x, t) -> torch.Tensor:
@@ -158,14 +159,15 @@ class EmpiricalScore:
 
     def _kept_weights(self, x, a, s, logZ, m):
         """Yields (slice, w (B, chunk)) per chunk, w = 0 for the pairs with w |y - m|^2 <=
-        rtol v / N; one GEMM [x; m] Y^T (2B, chunk) gives the logits and |y - m|^2."""
+        rtol v / N; one GEMM [x; m] Y^T (2B, chunk) gives the shifted logits (as ``_logits``;
+        logZ their log-normaliser) and |y - m|^2."""
         floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
-        x2, m2 = (x**2).sum(1, keepdim=True), (m**2).sum(1, keepdim=True)
-        xm, B = torch.cat([x, m]), x.shape[0]
+        m2 = (m**2).sum(1, keepdim=True)
+        xm, B = torch.cat([x * (a / s**2), m]), x.shape[0]
         for sl in self._chunks():
             y2 = self.y2[sl]
             G = xm @ self.Y[sl].T  # (2B, n)
-            lg = -(x2 - 2 * a * G[:B] + a**2 * y2) / (2 * s**2)  # as _logits
+            lg = G[:B].addr_(((a / s)[:, 0] ** 2) / 2, y2, alpha=-1.0)
             w = exp_shifted_(lg.sub_(logZ[:, None]))
             dist2 = (y2 - 2 * G[B:] + m2).clamp_min_(0)
             del G, lg
@@ -207,6 +209,9 @@ class EmpiricalScore:
     def posterior(self, x, t) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior mean m (B, d) and covariance C (B, d, d) of the training points."""
         x, a, s = self._prep(x, t)
+        if onepass.fits(self, x.shape[0]):  # all B x N weights held: one logits GEMM
+            _, m, _, C = onepass.covariance(self, x, a, s, gram=False, symmetric=True)
+            return m, C
         logZ, m, C = moments.route(self, x, a, s, symmetric=True)
         if C is not None:
             return m, C
@@ -225,6 +230,8 @@ class EmpiricalScore:
     def _low_rank_or_dense(self, x, a, s):
         # ("gram", Z (B, k, d)) when every query keeps fewer than d points, else ("dense", C);
         # ("dense", lower triangle of C) from the moment route where it is taken
+        if onepass.fits(self, x.shape[0]):  # all B x N weights held: one logits GEMM
+            return onepass.covariance(self, x, a, s, gram=True, symmetric=False)[2:]
         logZ, m, C = moments.route(self, x, a, s, symmetric=False)
         if C is not None:
             return "dense", C
@@ -252,11 +259,12 @@ class EmpiricalScore:
             eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
             lam = torch.zeros(x.shape[0], self.d, dtype=self.dtype, device=self.device)
             return CovarianceEig(lam, eye.expand(x.shape[0], -1, -1) if eigvecs else None, route)
-        lam_k, u = torch.linalg.eigh(Z @ Z.transpose(1, 2))  # (B, k), (B, k, k)
-        lam_k = lam_k.clamp_min(0)
         zeros = torch.zeros(x.shape[0], self.d - k, dtype=self.dtype, device=self.device)
         if not eigvecs:
+            lam_k = torch.linalg.eigvalsh(Z @ Z.transpose(1, 2)).clamp_min(0)
             return CovarianceEig(torch.cat([zeros, lam_k], 1), None, route)
+        lam_k, u = torch.linalg.eigh(Z @ Z.transpose(1, 2))  # (B, k), (B, k, k)
+        lam_k = lam_k.clamp_min(0)
         V = Z.transpose(1, 2) @ u  # (B, d, k), columns of norm sqrt(lam_k)
         lams, vecs = [], []
         for b in range(x.shape[0]):
