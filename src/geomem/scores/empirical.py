@@ -22,7 +22,7 @@ from geomem.schedules import VE, Schedule
 from geomem.scores import moments, onepass
 from geomem.scores.base import as_points, coefficients
 from geomem.scores.rows import own_rows
-from geomem.scores.weights import exp_shifted_
+from geomem.scores.weights import exp_shifted_, logits_
 
 
 class CovarianceEig(NamedTuple):
@@ -99,15 +99,14 @@ class EmpiricalScore:
             yield slice(start, min(start + self.chunk_size, self.N))
 
     def _logits(self, x, a, s, sl):
-        # shifted logits -|x - a y|^2 / (2 s^2) + |x|^2 / (2 s^2) = (a / s^2) x.y - (a^2 / (2 s^2))
-        # |y|^2: the |x|^2 term is the same for every mu and cancels in the weights (log_prob
-        # adds it back); one GEMM and one rank-one update, no (B, chunk, d) tensor
-        lg = (x * (a / s**2)) @ self.Y[sl].T
-        return lg.addr_(((a / s)[:, 0] ** 2) / 2, self.y2[sl], alpha=-1.0)
+        # -|x - a y|^2 / (2 s^2) = -(|x|^2 - 2 a x.y + a^2 |y|^2) / (2 s^2), no (B, chunk, d)
+        # tensor; in place on the GEMM's output, rounding as the expression written out
+        # (x - 2ay = x + (-2a)y, -u / v = u / -v exactly): the committed numbers depend on it
+        return logits_(x @ self.Y[sl].T, x, a, s, self.y2[sl])
 
     def _lse_and_mean(self, x, a, s, q=None):
-        # one streamed pass: online log-sum-exp of the shifted logits and weighted mean
-        # (Milakov & Gimelshein 2018); with q (N,), also the weighted mean sum_mu w_mu q_mu (B,)
+        # one streamed pass: online log-sum-exp and weighted mean (Milakov & Gimelshein 2018);
+        # with q (N,), also the weighted mean sum_mu w_mu q_mu (B,)
         B = x.shape[0]
         Aq = None if q is None else torch.zeros(B, dtype=self.dtype, device=self.device)
         M = torch.full((B,), -math.inf, dtype=self.dtype, device=self.device)
@@ -149,7 +148,7 @@ class EmpiricalScore:
     def log_prob(self, x, t) -> torch.Tensor:
         """(B,) log p_t(x) = log (1/N) sum_mu N(x; alpha_t y_mu, sigma_t^2 I)."""
         x, a, s = self._prep(x, t)
-        logZ = self._lse_and_mean(x, a, s)[0] - (x**2).sum(1) / (2 * s[:, 0] ** 2)
+        logZ, _ = self._lse_and_mean(x, a, s)
         return logZ - math.log(self.N) - 0.5 * self.d * torch.log(2 * math.pi * s[:, 0] ** 2)
 
     def effective_n(self, x, t) -> torch.Tensor:
@@ -159,15 +158,14 @@ class EmpiricalScore:
 
     def _kept_weights(self, x, a, s, logZ, m):
         """Yields (slice, w (B, chunk)) per chunk, w = 0 for the pairs with w |y - m|^2 <=
-        rtol v / N; one GEMM [x; m] Y^T (2B, chunk) gives the shifted logits (as ``_logits``;
-        logZ their log-normaliser) and |y - m|^2."""
+        rtol v / N; one GEMM [x; m] Y^T (2B, chunk) gives the logits and |y - m|^2."""
         floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
         m2 = (m**2).sum(1, keepdim=True)
-        xm, B = torch.cat([x * (a / s**2), m]), x.shape[0]
+        xm, B = torch.cat([x, m]), x.shape[0]
         for sl in self._chunks():
             y2 = self.y2[sl]
             G = xm @ self.Y[sl].T  # (2B, n)
-            lg = G[:B].addr_(((a / s)[:, 0] ** 2) / 2, y2, alpha=-1.0)
+            lg = logits_(G[:B], x, a, s, y2)  # as _logits
             w = exp_shifted_(lg.sub_(logZ[:, None]))
             dist2 = (y2 - 2 * G[B:] + m2).clamp_min_(0)
             del G, lg

@@ -1,10 +1,10 @@
 """EmpiricalScore's covariance routes when all B x N weights fit in memory (docs/science.md §4).
 
-One logits GEMM per call, (alpha/sigma^2) x Y^T minus (alpha^2 / (2 sigma^2)) |y|^2 by one
-rank-one update (the -|x|^2 / (2 sigma^2) term is the same for every mu and cancels in the
-softmax; it is added back to log Z), one subnormal-free exp; m, T = sum w |y - c|^2, the moment
-sums or each query's kept rows all come from these unnormalised weights e = exp(lg - max lg),
-the factor 1 / sum_mu e applied to B-vectors and gathered rows, never to the B x N matrix.
+One logits GEMM per call (the expansion -(|x|^2 - 2 alpha x.y + alpha^2 |y|^2) / (2 sigma^2)
+in four in-place passes, ``weights.logits_``, the last one also subtracting the maximum), one
+subnormal-free exp; m, T = sum w |y - c|^2, the moment sums or each query's kept rows all come
+from these unnormalised weights e = exp(lg - max lg), the factor 1 / sum_mu e applied to
+B-vectors and gathered rows, never to the B x N matrix.
 
 Dense C at large d: per query, numpy's ``Z.T @ Z`` (a BLAS syrk: half the multiply-adds of a
 GEMM, measured 1.9x faster than torch's bmm at d = 784) on Z = sqrt(w)(y - m) over the query's
@@ -18,7 +18,7 @@ import torch
 
 from geomem.scores import moments
 from geomem.scores.rows import own_rows
-from geomem.scores.weights import exp_shifted_
+from geomem.scores.weights import exp_shifted_, logits_
 
 WHOLE_ELEMENTS = 1 << 22  # hold all B N weights when B N <= 2^22 float64 (32 MiB) or N <= chunk
 SYRK_D = 128  # dense C by per-query syrk from d > SYRK_D (CPU); below, batched GEMMs
@@ -32,13 +32,12 @@ def fits(score, B: int) -> bool:
 
 def weights(score, x, a, s):
     """x (B, d), alpha, sigma (B, 1) -> e (B, N) = exp(lg - M) (< 1e-300 set to 0) of the
-    shifted logits lg (``EmpiricalScore._logits``), its row sums (B,), and log Z (B,) =
-    log sum_mu exp(-|x - alpha y_mu|^2 / (2 sigma^2))."""
-    lg = score._logits(x, a, s, slice(0, score.N))
-    M = lg.amax(1)
-    e = exp_shifted_(lg.sub_(M[:, None]))
+    logits lg = -|x - alpha y_mu|^2 / (2 sigma^2) (``EmpiricalScore._logits``), M = max lg,
+    its row sums (B,), and log Z (B,) = log sum_mu exp(lg)."""
+    lg, M = logits_(x @ score.Y.T, x, a, s, score.y2, shift=True)  # as EmpiricalScore._logits
+    e = exp_shifted_(lg)
     S = e.sum(1)
-    return e, S, M + torch.log(S) - (x**2).sum(1) / (2 * s[:, 0] ** 2)
+    return e, S, M + torch.log(S)
 
 
 def covariance(score, x, a, s, gram: bool, symmetric: bool):

@@ -24,3 +24,19 @@ def exp_shifted_(lg: torch.Tensor) -> torch.Tensor:
         return torch.nn.functional.threshold(torch.exp(lg.clamp_min(FLOOR)), TINY, 0.0)
     lg.clamp_min_(FLOOR).exp_()
     return torch.nn.functional.threshold_(lg, TINY, 0.0)
+
+
+def logits_(cross: torch.Tensor, x, a, s, y2, shift: bool = False):
+    """In place on cross (B, n) = x Y^T: the logits lg = -(|x|^2 - 2 alpha x.y + alpha^2 |y|^2)
+    / (2 sigma^2), x (B, d), alpha and sigma (B, 1), y2 (n,) = |y|^2; each pass rounded as in
+    the expression written out (-(2a) c + |x|^2 = |x|^2 - 2a c and u / (-v) = -u / v exactly),
+    alpha^2 |y|^2 one (n,) row when alpha is the same for every query. ``shift``: returns
+    (lg - M, M (B,)) with M = max_mu lg, from the minimum of the numerator before the division
+    (division by -2 sigma^2 < 0 is monotone) and one fused divide-and-subtract pass."""
+    a2y2 = a[:1] ** 2 * y2 if bool((a == a[:1]).all()) else a**2 * y2
+    u = cross.mul_(-2 * a).add_((x**2).sum(1, keepdim=True)).add_(a2y2)
+    den = -2 * s**2
+    if not shift:
+        return u.div_(den)
+    M = u.amin(1, keepdim=True).div_(den)
+    return torch.addcdiv(-M, u, den, out=u), M[:, 0]
