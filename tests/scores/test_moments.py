@@ -95,14 +95,15 @@ def test_exp_shifted_matches_exp_and_keeps_gradients():
     torch.testing.assert_close(x.grad, torch.tensor([np.exp(-0.5), 0.0], dtype=torch.float64))
 
 
-@pytest.mark.parametrize("same_alpha", [True, False])
+@pytest.mark.parametrize("same_alpha", [True, False, 1.0])
 def test_logits_in_place_round_as_the_expression(same_alpha):
     """weights.logits_ (four in-place passes) equals -(x2 - 2 a x.y + a^2 y2) / (2 s^2)
     written out, bit for bit: the committed spectra depend on the rounding of the logits."""
     rng = np.random.default_rng(4)
     x, Y = (torch.as_tensor(rng.standard_normal(sh)) * 7 for sh in ((5, 9), (40, 9)))
-    a = torch.full((5, 1), 0.8, dtype=torch.float64) if same_alpha else torch.rand(5, 1) + 0.5
-    a = a.to(torch.float64)
+    a = torch.rand(5, 1, dtype=torch.float64) + 0.5
+    if same_alpha:
+        a = torch.full((5, 1), 0.8 if same_alpha is True else 1.0, dtype=torch.float64)
     s = torch.as_tensor(rng.random((5, 1)) * 0.1 + 1e-3)
     y2 = (Y**2).sum(1)
     ref = -((x**2).sum(1, keepdim=True) - 2 * a * (x @ Y.T) + a**2 * y2) / (2 * s**2)

@@ -1,8 +1,8 @@
 """EmpiricalScore's covariance routes when all B x N weights fit in memory (docs/science.md §4).
 
 One logits GEMM per call (the expansion -(|x|^2 - 2 alpha x.y + alpha^2 |y|^2) / (2 sigma^2)
-in four in-place passes, ``weights.logits_``, the last one also subtracting the maximum), one
-subnormal-free exp; m, T = sum w |y - c|^2, the moment sums or each query's kept rows all come
+in four in-place passes, ``weights.logits_``, then the maximum subtracted), one subnormal-free
+exp; m, T = sum w |y - c|^2, the moment sums or each query's kept rows all come
 from these unnormalised weights e = exp(lg - max lg), the factor 1 / sum_mu e applied to
 B-vectors and gathered rows, never to the B x N matrix.
 
