@@ -118,3 +118,18 @@ def test_moment_sums_blocked_equal_cached(monkeypatch):
     monkeypatch.setattr(moments, "BLOCK", 7)
     blocked = moments.sums(w, Y, c, None)
     torch.testing.assert_close(blocked, cached, rtol=1e-13, atol=1e-13)
+
+
+def test_under_vmap_and_autograd():
+    """The in-place logits keep score calls vmap-able (torch.func) and differentiable."""
+    from torch.func import jacfwd, vmap
+
+    X = _clusters(60, 5)
+    score = EmpiricalScore(X)
+    x = _queries(X, 0.5)
+    t = VE().t_of_noise_var(0.5)
+    J = vmap(jacfwd(lambda z: score(z[None], t)[0]))(x)
+    torch.testing.assert_close(J, score.jacobian(x, t), rtol=1e-10, atol=1e-10)
+    xg = x.clone().requires_grad_()
+    score(xg, t).sum().backward()
+    assert xg.grad is not None and torch.isfinite(xg.grad).all()
