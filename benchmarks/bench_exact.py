@@ -234,8 +234,9 @@ def main() -> None:
         bench_autograd(*ad, v=0.3, rng=rng),
         "",
         "Weight passes vs one bare float64 GEMM x Y^T (B, N): the weight pass of the covariance "
-        "routes (`onepass.weights`, all B x N weights held: one logits GEMM, rank-one |y|^2 "
-        "update, max, subtract, clamp, exp, zero < 1e-300, row sums; target <= 3x), the same "
+        "routes (`onepass.weights`, all B x N weights held: one logits GEMM, the expansion's "
+        "3-4 in-place passes (`weights.logits_`), max, subtract, clamp, exp, zero < 1e-300, "
+        "row sums; target <= 3x), the same "
         "plus the posterior mean e @ Y / sum e (a second GEMM of the same size), the streamed "
         "first pass of score calls (`_lse_and_mean`: online log-sum-exp and mean per 4096-row "
         "chunk) and `log_weights` (chunked logits + one log-sum-exp). v = 0.05.\n",
