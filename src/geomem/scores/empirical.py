@@ -6,7 +6,9 @@ s(x) = (alpha_t m - x) / sigma_t^2,  J(x) = (-I + (alpha_t^2/sigma_t^2) C(x)) / 
 C(x) = sum_mu w_mu (y_mu - m)(y_mu - m)^T.
 
 Weights stay in the log domain, and the training set is streamed in chunks (online
-log-sum-exp), so memory does not grow with N.
+log-sum-exp), so memory does not grow with N; the covariance routes hold the B x N weights of
+a call at once when they are small (B N <= 2^22 or N <= chunk_size: ``geomem.scores.onepass``,
+one logits GEMM per call).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ class EmpiricalScore:
     schedule : Schedule
         Forward process; default VE(0.01, 50).
     chunk_size : int
-        Training points per streamed chunk.
+        Training points per streamed chunk (the covariance routes stream only when B N > 2^22
+        for B queries and N > chunk_size).
     dtype, device
         Computation dtype (float64 by default: weights underflow in float32 at small noise)
         and device.
