@@ -6,9 +6,11 @@
 2. The same closed form against the autograd route (torch.func vmap(jacrev)) and the
    authors' probe estimator (``probe_spectrum``, d probes, finite differences) on the same
    EmpiricalScore: d = 784, N = 1000, 16 points.
-3. Weight passes against one bare float64 GEMM x Y^T: the first pass (``_lse_and_mean``:
-   online log-sum-exp and mean), the centred route's weight pass (``_kept_weights``: one
-   [x; m] Y^T GEMM, exp, kept mask, chunk by chunk) and ``log_weights``.
+   Per cell also the eigvalsh share of each side (the same LAPACK call on both) and the
+   ceiling numpy / (geomem's eigvalsh alone) on the dense route.
+3. Weight passes against one bare float64 GEMM x Y^T: the held weights of the covariance
+   routes (``onepass.weights``: logits, max, exp, sums), the same plus the posterior mean
+   (e @ Y), the streamed first pass of score calls (``_lse_and_mean``) and ``log_weights``.
 
 One thread (torch and BLAS). Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_exact.py
 [--quick]``; appends a section to benchmarks/RESULTS.md.
@@ -27,7 +29,7 @@ import torch
 from _common import append_results
 
 from geomem.schedules import VE
-from geomem.scores import EmpiricalScore
+from geomem.scores import EmpiricalScore, onepass
 from geomem.spectra import autodiff_jacobian, jacobian_spectrum
 from geomem.spectra.network import probe_spectrum
 
@@ -47,6 +49,23 @@ def numpy_spectrum(Y, x, alpha, sigma) -> np.ndarray:
         J = (-np.eye(Y.shape[1]) + (alpha / sigma) ** 2 * C) / sigma**2
         out.append(np.linalg.eigvalsh(-(sigma**2) * J))
     return np.stack(out)
+
+
+def numpy_matrices(Y, x, alpha, sigma) -> np.ndarray:
+    """(B, d, d) the matrices -sigma^2 J of ``numpy_spectrum`` (for timing its eigvalsh alone)."""
+    lg = -((x**2).sum(1)[:, None] - 2 * alpha * (x @ Y.T) + alpha**2 * (Y**2).sum(1))
+    lg /= 2 * sigma**2
+    w = np.exp(lg - lg.max(1, keepdims=True))
+    w /= w.sum(1, keepdims=True)
+    out = []
+    for b in range(x.shape[0]):
+        Z = Y - w[b] @ Y
+        C = (Z * w[b][:, None]).T @ Z
+        out.append(np.eye(Y.shape[1]) - (alpha / sigma) ** 2 * C)
+    return np.stack(out)
+
+
+SMALL_ROUNDS = 5  # rounds of the d = 30 cells (10 below N = 10^5)
 
 
 def interleaved(fns: dict, rounds: int) -> dict:
@@ -82,10 +101,21 @@ def bench_numpy(d, N, B, noise_vars, rounds, rng) -> list[str]:
             },
             rounds,
         )
+        M = numpy_matrices(Y, x, alpha, sigma)
+        fns = {"eig_np": lambda M=M: [np.linalg.eigvalsh(Mb) for Mb in M]}
+        if spec.method == "closed-form":  # geomem's dense route: one batched eigvalsh of C
+            C = score.posterior(xt, t)[1]
+            fns["eig_gm"] = lambda C=C: torch.linalg.eigvalsh(C, UPLO="L")
+        eig = interleaved(fns, rounds)
         neff = float(score.effective_n(xt, t).median())
+        np_s, gm_s = best["numpy"], best["geomem"]
+        gm_eig = eig.get("eig_gm")
+        share = "-" if gm_eig is None else f"{gm_eig / gm_s:.0%}"
+        ceiling = "-" if gm_eig is None else f"{np_s / gm_eig:.2f}x"
         rows.append(
-            f"| {d} | {N} | {v:g} | {neff:.3g} | {spec.method} | {best['numpy']:.3f} | "
-            f"{best['geomem']:.3f} | {best['numpy'] / best['geomem']:.2f}x | {err:.1e} |"
+            f"| {d} | {N} | {v:g} | {neff:.3g} | {spec.method} | {np_s:.4f} | {gm_s:.4f} | "
+            f"{np_s / gm_s:.2f}x | {eig['eig_np'] / np_s:.0%} | {share} | {ceiling} | "
+            f"{err:.1e} |"
         )
     return rows
 
@@ -118,27 +148,27 @@ def bench_weights(N, d, B, rounds, rng) -> str:
     score = EmpiricalScore(Y)
     t = VE().t_of_noise_var(0.05)
     x, a, s = score._prep(torch.as_tensor(_points(Y, 0.05, B, rng)), t)
-    logZ, m = score._lse_and_mean(x, a, s)
     Yt = score.Y
 
-    def weight_pass():
-        for _ in score._kept_weights(x, a, s, logZ, m):
-            pass
+    def held_mean():
+        e, S, _ = onepass.weights(score, x, a, s)
+        return (e @ Yt) / S[:, None]
 
     best = interleaved(
         {
             "gemm": lambda: x @ Yt.T,
+            "held": lambda: onepass.weights(score, x, a, s),
+            "mean": held_mean,
             "first": lambda: score._lse_and_mean(x, a, s),
-            "pass": weight_pass,
             "lw": lambda: score.log_weights(x, t),
         },
         rounds,
     )
     g = best["gemm"]
-    return (
-        f"| {N} | {d} | {B} | {g:.4f} | {best['first']:.4f} | {best['first'] / g:.2f}x | "
-        f"{best['pass']:.4f} | {best['pass'] / g:.2f}x | {best['lw']:.4f} | {best['lw'] / g:.2f}x |"
+    cells = " | ".join(
+        f"{best[k]:.4f} | {best[k] / g:.2f}x" for k in ("held", "mean", "first", "lw")
     )
+    return f"| {N} | {d} | {B} | {g:.4f} | {cells} |"
 
 
 def main() -> None:
@@ -158,8 +188,13 @@ def main() -> None:
     else:
         grid = [(30, 1000), (30, 10_000), (30, 100_000), (784, 1000), (784, 10_000)]
         ad, rounds = (784, 1000, 16), 2
+        # d = 30 calls take milliseconds: more rounds there against the load's noise
+        grid = [
+            (d, N, noise, 2 * SMALL_ROUNDS if N < 10**5 else SMALL_ROUNDS) if d < 100 else (d, N)
+            for d, N in grid
+        ]
         if args.loaded:
-            grid = [(*g, noise, rounds) for g in grid[:3]]
+            grid = grid[:3]
             grid += [(784, 1000, noise, 1), (784, 10_000, (1.0,), 1)]
         wts = [(100_000, 30, 16), (30_000, 784, 16), (20_000, 3072, 256)]
     lines = [
@@ -171,12 +206,19 @@ def main() -> None:
         "Exact spectra: geomem (`jacobian_spectrum`, auto route) vs a plain numpy closed form "
         "written in the benchmark (all N at once). 16 points = training points + matched "
         "noise; data N(0, diag(linspace(1, 0.1, d)^2) 30 / d) (same total variance at "
-        f"every d). Best of {rounds} interleaved rounds"
+        f"every d). Best of {rounds} interleaved rounds at d = 784"
+        f"{'' if args.quick else f' ({2 * SMALL_ROUNDS} at d = 30, {SMALL_ROUNDS} at N = 10^5)'}"
         f"{' (one at d = 784)' if args.loaded else ''}; times are this process's CPU seconds "
         "(time.process_time: on a shared machine the wall clock counts other processes); "
-        "speed-up = numpy / geomem; max |diff| of r = eig(-sigma^2 J) between the two.\n",
-        "| d | N | v | median N_eff | route | numpy s | geomem s | speed-up | max abs diff r |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "speed-up = numpy / geomem; eig share = the time of that side's eigvalsh alone (the "
+        "same LAPACK symmetric eigensolver on both sides: numpy's 16 d x d calls, geomem's one "
+        "batched call on C; measured separately, same rounds) over its total; ceiling = numpy "
+        "/ geomem's eigvalsh alone, the speed-up if everything but the eigensolver were free "
+        "(dense route only: the Gram route never forms C); max |diff| of r = eig(-sigma^2 J) "
+        "between the two.\n",
+        "| d | N | v | median N_eff | route | numpy s | geomem s | speed-up | eig share numpy "
+        "| eig share geomem | ceiling | max abs diff r |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for g in grid:
         d, N, nv, rr = g if len(g) == 4 else (*g, noise, rounds)
@@ -191,14 +233,17 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|",
         bench_autograd(*ad, v=0.3, rng=rng),
         "",
-        "Weight passes vs one bare float64 GEMM x Y^T (B, N): the first pass "
-        "(`_lse_and_mean`: online log-sum-exp and weighted mean, per 4096-row chunk), the "
-        "centred route's weights (`_kept_weights`: one [x; m] Y^T GEMM per chunk, exp, kept "
-        "mask; target <= 3x) and `log_weights` (chunked logits + one log-sum-exp). v = 0.05.\n",
-        "| N | d | points | GEMM s | first pass s | ratio | weight pass s | ratio | "
-        "log_weights s | ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-        *[bench_weights(*w, rounds=max(rounds, 3), rng=rng) for w in wts],
+        "Weight passes vs one bare float64 GEMM x Y^T (B, N): the weight pass of the covariance "
+        "routes (`onepass.weights`, all B x N weights held: one logits GEMM, the expansion's "
+        "3-4 in-place passes (`weights.logits_`), max, subtract, clamp, exp, zero < 1e-300, "
+        "row sums; target <= 3x), the same "
+        "plus the posterior mean e @ Y / sum e (a second GEMM of the same size), the streamed "
+        "first pass of score calls (`_lse_and_mean`: online log-sum-exp and mean per 4096-row "
+        "chunk) and `log_weights` (chunked logits + one log-sum-exp). v = 0.05.\n",
+        "| N | d | points | GEMM s | weight pass s | ratio | + mean s | ratio | "
+        "streamed first pass s | ratio | log_weights s | ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *[bench_weights(*w, rounds=max(rounds, 7), rng=rng) for w in wts],
     ]
     append_results("\n".join(lines) + "\n")
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from geomem.schedules import VE
-from geomem.scores import EmpiricalScore, moments
-from geomem.scores.weights import exp_shifted_
+from geomem.scores import EmpiricalScore, moments, onepass
+from geomem.scores.weights import exp_shifted_, logits_
 from geomem.spectra import jacobian_spectrum
 
 
@@ -16,11 +16,14 @@ def _data(N, d, seed=0):
     return rng.standard_normal((N, d)) * np.linspace(1.0, 0.1, d) + 0.5
 
 
-@pytest.mark.parametrize("chunk", [4096, 37])  # one chunk (weights reused) / streamed
-@pytest.mark.parametrize("cache", [True, False])  # Phi cached on the score / per chunk
+@pytest.mark.parametrize("chunk", [4096, 37])  # weights held (onepass) / streamed
+@pytest.mark.parametrize("cache", [True, False])  # Phi cached on the score / per block
 def test_moment_route_equals_centred_route(chunk, cache, monkeypatch):
     if not cache:
         monkeypatch.setattr(moments, "CACHE_ELEMENTS", 0)
+        monkeypatch.setattr(moments, "BLOCK", 16)  # several blocks per chunk
+    if chunk < 300:
+        monkeypatch.setattr(onepass, "WHOLE_ELEMENTS", 0)
     X = _data(300, 12)
     fast = EmpiricalScore(X, chunk_size=chunk)
     slow = EmpiricalScore(X, chunk_size=chunk, moments=False)
@@ -90,3 +93,21 @@ def test_exp_shifted_matches_exp_and_keeps_gradients():
     x = torch.tensor([-0.5, -800.0], dtype=torch.float64, requires_grad=True)
     exp_shifted_(x * 1.0).sum().backward()
     torch.testing.assert_close(x.grad, torch.tensor([np.exp(-0.5), 0.0], dtype=torch.float64))
+
+
+@pytest.mark.parametrize("same_alpha", [True, False, 1.0])
+def test_logits_in_place_round_as_the_expression(same_alpha):
+    """weights.logits_ (four in-place passes) equals -(x2 - 2 a x.y + a^2 y2) / (2 s^2)
+    written out, bit for bit: the committed spectra depend on the rounding of the logits."""
+    rng = np.random.default_rng(4)
+    x, Y = (torch.as_tensor(rng.standard_normal(sh)) * 7 for sh in ((5, 9), (40, 9)))
+    a = torch.rand(5, 1, dtype=torch.float64) + 0.5
+    if same_alpha:
+        a = torch.full((5, 1), 0.8 if same_alpha is True else 1.0, dtype=torch.float64)
+    s = torch.as_tensor(rng.random((5, 1)) * 0.1 + 1e-3)
+    y2 = (Y**2).sum(1)
+    ref = -((x**2).sum(1, keepdim=True) - 2 * a * (x @ Y.T) + a**2 * y2) / (2 * s**2)
+    assert torch.equal(logits_(x @ Y.T, x, a, s, y2), ref)
+    shifted, M = logits_(x @ Y.T, x, a, s, y2, shift=True)
+    assert torch.equal(M, ref.amax(1))
+    assert torch.equal(shifted, ref - M[:, None])

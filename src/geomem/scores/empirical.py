@@ -6,7 +6,9 @@ s(x) = (alpha_t m - x) / sigma_t^2,  J(x) = (-I + (alpha_t^2/sigma_t^2) C(x)) / 
 C(x) = sum_mu w_mu (y_mu - m)(y_mu - m)^T.
 
 Weights stay in the log domain, and the training set is streamed in chunks (online
-log-sum-exp), so memory does not grow with N.
+log-sum-exp), so memory does not grow with N; the covariance routes hold the B x N weights of
+a call at once when they are small (B N <= 2^22 or N <= chunk_size: ``geomem.scores.onepass``,
+one logits GEMM per call).
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ import torch
 
 from geomem import _validate
 from geomem.schedules import VE, Schedule
-from geomem.scores import moments
+from geomem.scores import moments, onepass
 from geomem.scores.base import as_points, coefficients
 from geomem.scores.rows import own_rows
-from geomem.scores.weights import exp_shifted_
+from geomem.scores.weights import exp_shifted_, logits_
 
 
 class CovarianceEig(NamedTuple):
@@ -43,7 +45,8 @@ class EmpiricalScore:
     schedule : Schedule
         Forward process; default VE(0.01, 50).
     chunk_size : int
-        Training points per streamed chunk.
+        Training points per streamed chunk (the covariance routes stream only when B N > 2^22
+        for B queries and N > chunk_size).
     dtype, device
         Computation dtype (float64 by default: weights underflow in float32 at small noise)
         and device.
@@ -99,10 +102,10 @@ class EmpiricalScore:
             yield slice(start, min(start + self.chunk_size, self.N))
 
     def _logits(self, x, a, s, sl):
-        # -|x - a y|^2 / (2 s^2), expanded so that no (B, chunk, d) tensor is formed
-        x2 = (x**2).sum(1, keepdim=True)
-        cross = x @ self.Y[sl].T
-        return -(x2 - 2 * a * cross + a**2 * self.y2[sl]) / (2 * s**2)
+        # -|x - a y|^2 / (2 s^2) = -(|x|^2 - 2 a x.y + a^2 |y|^2) / (2 s^2), no (B, chunk, d)
+        # tensor; in place on the GEMM's output, rounding as the expression written out
+        # (x - 2ay = x + (-2a)y, -u / v = u / -v exactly): the committed numbers depend on it
+        return logits_(x @ self.Y[sl].T, x, a, s, self.y2[sl])
 
     def _lse_and_mean(self, x, a, s, q=None):
         # one streamed pass: online log-sum-exp and weighted mean (Milakov & Gimelshein 2018);
@@ -160,12 +163,12 @@ class EmpiricalScore:
         """Yields (slice, w (B, chunk)) per chunk, w = 0 for the pairs with w |y - m|^2 <=
         rtol v / N; one GEMM [x; m] Y^T (2B, chunk) gives the logits and |y - m|^2."""
         floor = self.rtol * (s / a) ** 2 / self.N  # (B, 1)
-        x2, m2 = (x**2).sum(1, keepdim=True), (m**2).sum(1, keepdim=True)
+        m2 = (m**2).sum(1, keepdim=True)
         xm, B = torch.cat([x, m]), x.shape[0]
         for sl in self._chunks():
             y2 = self.y2[sl]
             G = xm @ self.Y[sl].T  # (2B, n)
-            lg = -(x2 - 2 * a * G[:B] + a**2 * y2) / (2 * s**2)  # as _logits
+            lg = logits_(G[:B], x, a, s, y2)  # as _logits
             w = exp_shifted_(lg.sub_(logZ[:, None]))
             dist2 = (y2 - 2 * G[B:] + m2).clamp_min_(0)
             del G, lg
@@ -207,6 +210,9 @@ class EmpiricalScore:
     def posterior(self, x, t) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior mean m (B, d) and covariance C (B, d, d) of the training points."""
         x, a, s = self._prep(x, t)
+        if onepass.fits(self, x.shape[0]):  # all B x N weights held: one logits GEMM
+            _, m, _, C = onepass.covariance(self, x, a, s, gram=False, symmetric=True)
+            return m, C
         logZ, m, C = moments.route(self, x, a, s, symmetric=True)
         if C is not None:
             return m, C
@@ -225,6 +231,8 @@ class EmpiricalScore:
     def _low_rank_or_dense(self, x, a, s):
         # ("gram", Z (B, k, d)) when every query keeps fewer than d points, else ("dense", C);
         # ("dense", lower triangle of C) from the moment route where it is taken
+        if onepass.fits(self, x.shape[0]):  # all B x N weights held: one logits GEMM
+            return onepass.covariance(self, x, a, s, gram=True, symmetric=False)[2:]
         logZ, m, C = moments.route(self, x, a, s, symmetric=False)
         if C is not None:
             return "dense", C
@@ -252,11 +260,12 @@ class EmpiricalScore:
             eye = torch.eye(self.d, dtype=self.dtype, device=self.device)
             lam = torch.zeros(x.shape[0], self.d, dtype=self.dtype, device=self.device)
             return CovarianceEig(lam, eye.expand(x.shape[0], -1, -1) if eigvecs else None, route)
-        lam_k, u = torch.linalg.eigh(Z @ Z.transpose(1, 2))  # (B, k), (B, k, k)
-        lam_k = lam_k.clamp_min(0)
         zeros = torch.zeros(x.shape[0], self.d - k, dtype=self.dtype, device=self.device)
         if not eigvecs:
+            lam_k = torch.linalg.eigvalsh(Z @ Z.transpose(1, 2)).clamp_min(0)
             return CovarianceEig(torch.cat([zeros, lam_k], 1), None, route)
+        lam_k, u = torch.linalg.eigh(Z @ Z.transpose(1, 2))  # (B, k), (B, k, k)
+        lam_k = lam_k.clamp_min(0)
         V = Z.transpose(1, 2) @ u  # (B, d, k), columns of norm sqrt(lam_k)
         lams, vecs = [], []
         for b in range(x.shape[0]):

@@ -6,7 +6,8 @@ For a fixed centre c (the training mean),
 
 so the lower triangles of C for B queries come from one GEMM W (B, N) @ Phi (N, d(d+1)/2 + d + 1)
 with Phi_mu = [vech_L((y_mu - c)(y_mu - c)^T), y_mu - c, 1], formed once per training set (cached
-on the score while it fits ``CACHE_ELEMENTS``; else chunk by chunk). B N d(d+1)/2 multiply-adds
+on the score while it fits ``CACHE_ELEMENTS``; else ``BLOCK`` rows at a time, each block used
+at once while it is in cache). B N d(d+1)/2 multiply-adds
 in one GEMM instead of the centred route's B N d^2 in B batched ones.
 
 Rounding: the subtraction cancels. Each entry of the moment sum is off by about eps T with
@@ -19,11 +20,14 @@ EmpiricalScore keeps its centred route. The phase cell's block moments
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from geomem.scores.weights import exp_shifted_
 
 MAX_D = 64  # d(d+1)/2 = 2080 columns at most
+BLOCK = 2048  # rows of Phi built at once when it is not cached (d = 30: 8 MiB)
 CACHE_ELEMENTS = 1 << 25  # cache Phi while N (d(d+1)/2 + d + 1) <= 2^25 float64 (256 MiB)
 SAFETY = 8.0  # factor on the d eps T / v rounding estimate before the route is taken
 MAX_ERROR = 1e-12  # the route's rounding budget is min(rtol, MAX_ERROR): the Gram route keeps
@@ -44,14 +48,35 @@ def lower_products(zT: torch.Tensor, out: torch.Tensor | None = None) -> torch.T
     return out
 
 
-def features(Yc: torch.Tensor) -> torch.Tensor:
-    """Yc (n, d) centred points -> Phi^T (d(d+1)/2 + d + 1, n): lower products, Yc^T, ones."""
+def features(Yc: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """Yc (n, d) centred points -> Phi^T (d(d+1)/2 + d + 1, n): lower products, Yc^T, ones;
+    written into ``out`` if given."""
     n, d = Yc.shape
     P = d * (d + 1) // 2
-    out = torch.empty(P + d + 1, n, dtype=Yc.dtype, device=Yc.device)
+    if out is None:
+        out = torch.empty(P + d + 1, n, dtype=Yc.dtype, device=Yc.device)
     out[P : P + d] = Yc.T
     lower_products(out[P : P + d], out[:P])
     out[P + d] = 1.0
+    return out
+
+
+def sums(w, Y, c, phi, out=None) -> torch.Tensor:
+    """Moment sums w (B, n) @ Phi (n, d(d+1)/2 + d + 1) of the points Y (n, d) about c (d,),
+    added to ``out`` (B, d(d+1)/2 + d + 1) if given: from the cached Phi^T ``phi`` (these n
+    points' columns) if given, else Phi built ``BLOCK`` rows at a time into one reused
+    buffer (cache-sized, never the whole Phi)."""
+    if phi is not None:  # (Phi^T w^T)^T: 1.7x faster than w Phi^T with B = 16 (MKL)
+        part = (phi @ w.T).T
+        return part if out is None else out.add_(part)
+    n, d = Y.shape
+    cols = d * (d + 1) // 2 + d + 1
+    out = w.new_zeros(w.shape[0], cols) if out is None else out
+    buf = torch.empty(cols * min(n, BLOCK), dtype=Y.dtype, device=Y.device)
+    for start in range(0, n, BLOCK):
+        Yb = Y[start : start + BLOCK]
+        F = features(Yb - c, buf[: cols * Yb.shape[0]].view(cols, Yb.shape[0]))
+        out.add_((F @ w[:, start : start + BLOCK].T).T)
     return out
 
 
@@ -67,16 +92,25 @@ def usable(T: torch.Tensor, v: torch.Tensor, d: int, rtol: float) -> bool:
 
 def covariance(S: torch.Tensor, d: int, symmetric: bool) -> torch.Tensor:
     """S (B, d(d+1)/2 + d + 1) moment sums [sum w vech_L, sum w (y - c), sum w] -> C (B, d, d):
-    C = M / s0 - (s1 / s0)(s1 / s0)^T, the lower triangle only unless ``symmetric``."""
+    C = M / s0 - (s1 / s0)(s1 / s0)^T, the lower triangle only unless ``symmetric`` (the upper
+    one then holds -mu_i mu_j)."""
     P = d * (d + 1) // 2
     s0 = S[:, P + d, None]
     mu = S[:, P : P + d] / s0
-    i, j = torch.tril_indices(d, d, device=S.device)
-    C = torch.zeros(S.shape[0], d, d, dtype=S.dtype, device=S.device)
-    C[:, i, j] = S[:, :P] / s0 - mu[:, i] * mu[:, j]
+    lower, upper = _tril_flat(d, str(S.device))
+    C = S.new_zeros(S.shape[0], d * d)
+    vals = S[:, :P] / s0
+    C[:, lower] = vals
     if symmetric:
-        C[:, j, i] = C[:, i, j]
-    return C
+        C[:, upper] = vals
+    return C.view(-1, d, d).baddbmm_(mu[:, :, None], mu[:, None, :], alpha=-1.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _tril_flat(d: int, device: str):
+    # flat indices i d + j and j d + i of the lower triangle (j <= i), tril_indices order
+    i, j = torch.tril_indices(d, d, device=device)
+    return i * d + j, j * d + i
 
 
 def _state(score):
@@ -93,30 +127,19 @@ def _state(score):
 
 
 def route(score, x, a, s, symmetric: bool):
-    """EmpiricalScore's moment route at (x (B, d), alpha (B, 1), sigma (B, 1)): (logZ (B,),
+    """EmpiricalScore's streamed moment route at (x (B, d), alpha (B, 1), sigma (B, 1)): (logZ
+    (B,) of the shifted logits (``EmpiricalScore._logits``),
     m (B, d), C (B, d, d)) when ``usable``; (logZ, m, None) when not (the first pass's results,
     to reuse); (None, None, None) when the score does not take it (d > MAX_D or moments off)."""
     if not (score.moments and score.d <= MAX_D):
         return None, None, None
     c, q, phi = _state(score)
     v = ((s / a) ** 2)[:, 0]
-    if score.N <= score.chunk_size:  # one chunk: the first pass's weights are the weights
-        lg = score._logits(x, a, s, slice(0, score.N))
-        M = lg.amax(1)
-        w = exp_shifted_(lg.sub_(M[:, None]))
-        Z = w.sum(1)
-        w /= Z[:, None]
-        logZ, m, T = M + torch.log(Z), w @ score.Y, w @ q
-        if not usable(T, v, score.d, score.rtol):
-            return logZ, m, None
-        F = phi if phi is not None else features(score.Y - c)
-        return logZ, m, covariance(w @ F.T, score.d, symmetric)
     logZ, m, T = score._lse_and_mean(x, a, s, q)
     if not usable(T, v, score.d, score.rtol):
         return logZ, m, None
     S = None
     for sl in score._chunks():
         w = exp_shifted_(score._logits(x, a, s, sl).sub_(logZ[:, None]))
-        F = phi[:, sl] if phi is not None else features(score.Y[sl] - c)
-        S = w @ F.T if S is None else S.addmm_(w, F.T)
+        S = sums(w, score.Y[sl], c, None if phi is None else phi[:, sl], S)
     return logZ, m, covariance(S, score.d, symmetric)
