@@ -44,9 +44,10 @@ def one_line(err: str, needle: str) -> None:
 WRITER = """
 import sys, numpy as np
 from geomem import io
-from geomem.checkpoints.format import save_checkpoint
-import torch
 path, kind = sys.argv[1], sys.argv[2]
+if kind == "checkpoint":  # torch only where it is written (its import is most of the start-up)
+    import torch
+    from geomem.checkpoints.format import save_checkpoint
 print("ready", flush=True)
 k = 0
 while True:

@@ -38,14 +38,20 @@ def where(tmp_path_factory):
 
 
 def snapshot(root: Path) -> dict:
-    return {
-        str(p.relative_to(root)): (
-            p.is_dir(),
-            None if p.is_dir() else p.stat().st_size,
-            p.stat().st_mtime_ns,
-        )
-        for p in sorted(root.rglob("*"))
-    }
+    """{relative path: (is a folder, size of a file, mtime_ns)} of everything under ``root``
+    (one ``os.scandir`` walk: one stat per entry; symlinked folders are not followed)."""
+    out: dict[str, tuple] = {}
+    todo = [("", str(root))]
+    while todo:
+        rel, folder = todo.pop()
+        with os.scandir(folder) as entries:
+            for e in entries:
+                st, is_dir = e.stat(), e.is_dir(follow_symlinks=False)
+                name = rel + e.name
+                out[name] = (is_dir, None if is_dir else st.st_size, st.st_mtime_ns)
+                if is_dir:
+                    todo.append((name + "/", e.path))
+    return out
 
 
 def _norm(name: str) -> str:
@@ -93,20 +99,41 @@ def test_table_covers_every_command_and_class():
     assert len({c.id for c in cases.CASES}) == len(cases.CASES)
 
 
-@pytest.mark.parametrize(
-    "pick",
-    ["--bogus", "logspace:1e-4:1:100000000", "cuda", "{in}/run_nan", "spec_syntax.toml", "cuda:9"],
-)
-def test_real_subprocess(where, pick):
+PICKS = [
+    *("--bogus", "logspace:1e-4:1:100000000", "cuda", "{in}/run_nan", "spec_syntax.toml"),
+    "cuda:9",
+]
+
+
+@pytest.fixture(scope="module")
+def subprocesses(where):
+    """Every pick run as ``python -m geomem`` at once (they use the idle cores; each test then
+    reads its own): {pick: (case, returncode, stderr)}, and whether the folders stayed as
+    they were over all of them."""
     root, inputs, out = where
-    case = next(c for c in cases.CASES if any(pick in a for a in c.args))
     before = snapshot(root)
-    proc = subprocess.run(
-        [sys.executable, "-m", "geomem", *cases.argv(case, inputs, out)],
-        env={**os.environ, "PYTHONPATH": SRC},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    check(proc.returncode, proc.stderr, case, inputs)
-    assert snapshot(root) == before
+    runs = {}
+    for pick in PICKS:
+        case = next(c for c in cases.CASES if any(pick in a for a in c.args))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "geomem", *cases.argv(case, inputs, out)],
+            env={**os.environ, "PYTHONPATH": SRC},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        runs[pick] = (case, proc)
+    done = {}
+    for pick, (case, proc) in runs.items():
+        _, err = proc.communicate(timeout=600)  # a hang guard only
+        done[pick] = (case, proc.returncode, err)
+    return done, snapshot(root) == before
+
+
+@pytest.mark.parametrize("pick", PICKS)
+def test_real_subprocess(where, subprocesses, pick):
+    _, inputs, _ = where
+    done, unchanged = subprocesses
+    case, code, err = done[pick]
+    check(code, err, case, inputs)
+    assert unchanged

@@ -70,11 +70,10 @@ def test_kill_and_resume_is_bit_identical(tmp_path):
     steps = 300
     full, killed = tmp_path / "full", tmp_path / "killed"
     proc = _spawn(killed, steps)
-    deadline = time.time() + 60
-    while not (killed / "checkpoint.pt").exists() and time.time() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)
-    proc.send_signal(signal.SIGKILL)  # kill -9 at an arbitrary moment
+    while not (killed / "checkpoint.pt").exists():  # the event: the first checkpoint is in place
+        assert proc.poll() is None, proc.stderr.read().decode()  # it ended before that
+        time.sleep(0.02)  # paces the poll only; the condition above is the sync
+    proc.send_signal(signal.SIGKILL)  # kill -9 at whatever step it has reached by now
     proc.wait()
     assert not (killed / "metrics.json").exists(), "the run finished before it was killed"
     step_at_kill = load_checkpoint(killed / "checkpoint.pt")["step"]

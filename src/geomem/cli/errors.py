@@ -78,12 +78,10 @@ def usage_line(exc: cx.UsageError, argv: list[str] | None = None) -> str:
     return f"arguments: expected a valid command line (see --help), got {_show(msg)}"
 
 
-def command_flags(app, argv: list[str]) -> dict[str, str]:
+def command_flags(cmd, argv: list[str]) -> dict[str, str]:
     """{library parameter name: the flag or argument that sets it} for the command ``argv``
-    names: option ``noise_var`` -> ``--noise-var``, argument ``model`` -> ``MODEL``."""
-    import typer.main
-
-    cmd = typer.main.get_command(app)
+    names in the click command tree ``cmd``: option ``noise_var`` -> ``--noise-var``,
+    argument ``model`` -> ``MODEL``."""
     for word in argv:
         sub = getattr(cmd, "commands", {}).get(word)
         if sub is None:

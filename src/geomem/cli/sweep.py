@@ -28,6 +28,9 @@ def sweep(
     dry_run: Annotated[bool, Opt("--dry-run", help="Print the resolved configs and exit.")] = False,
 ):
     """Run every config of a grid into a resumable results store (finished runs are skipped)."""
+    from geomem.runs.config import read_table
+
+    read_table(spec)  # a missing or malformed file fails before the studies' heavy imports
     from geomem.experiments.registry import EXPERIMENTS
     from geomem.runs.executors import make_executor
     from geomem.runs.sweep import describe, load_spec, run_sweep
