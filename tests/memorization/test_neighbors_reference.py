@@ -53,9 +53,10 @@ def test_random_float32_equals_float64_reference():
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("ties", [False, True])
-def test_row_skip_and_full_top_k_routes_agree(monkeypatch, dtype, ties):
-    """The top-k over only the rows whose chunk can improve them (``_DENSE`` = 1) and over
-    every row of every block (``_DENSE`` = 0) give the brute-force neighbours."""
+def test_group_widths_agree(monkeypatch, dtype, ties):
+    """The top-k pre-selection by group minima with groups of 1 column (every column its own
+    group), 3 (a padded last group: 16 = 5 x 3 + 1) and 64 (the whole chunk one group: the
+    plain top-k over [best | chunk]) gives the brute-force neighbours."""
     from geomem.memorization import neighbors
 
     rng = np.random.default_rng(11)
@@ -67,16 +68,33 @@ def test_row_skip_and_full_top_k_routes_agree(monkeypatch, dtype, ties):
     k = 3
     D, kth = _reference(Q, X, k, False)
     routes = []
-    for dense in (0.0, 1.0):
-        monkeypatch.setattr(neighbors, "_DENSE", dense)
+    for width in (1, 3, 64):
+        monkeypatch.setattr(neighbors, "_WIDTH", width)
         routes.append(nearest_neighbors(Q, X, k, chunk_size=16, query_chunk=8, dtype=dtype))
     for nb in routes:
         np.testing.assert_allclose(nb.distance, kth, rtol=1e-12, atol=0)
         np.testing.assert_allclose(D[np.arange(len(Q))[:, None], nb.index], kth, rtol=1e-12)
         assert all(len(set(r)) == k for r in nb.index)
     if not ties:  # no tie at any k-th place: the same rows, in the same order
-        np.testing.assert_array_equal(routes[0].index, routes[1].index)
-        np.testing.assert_array_equal(routes[0].index, np.argsort(D, 1, kind="stable")[:, :k])
+        for nb in routes:
+            np.testing.assert_array_equal(nb.index, np.argsort(D, 1, kind="stable")[:, :k])
+
+
+@pytest.mark.parametrize("offset", [0.0, 3.0])
+def test_shifted_and_unshifted_keys_agree(monkeypatch, offset):
+    """Keys of the rows shifted by the queries' mean (_OFFSET = 0: always) and as they are
+    (_OFFSET = inf: never) select the brute-force neighbours, near and away from the origin."""
+    from geomem.memorization import neighbors
+
+    rng = np.random.default_rng(13)
+    X = offset + rng.standard_normal((400, 12)).astype(np.float32)
+    Q = offset + rng.standard_normal((30, 12)).astype(np.float32)
+    D, kth = _reference(Q.astype(np.float64), X.astype(np.float64), 4, False)
+    for rule in (0.0, np.inf):
+        monkeypatch.setattr(neighbors, "_OFFSET", rule)
+        nb = nearest_neighbors(Q, X, 4, chunk_size=64, query_chunk=16)
+        np.testing.assert_array_equal(nb.index, np.argsort(D, 1, kind="stable")[:, :4])
+        np.testing.assert_allclose(nb.distance, kth, rtol=1e-12, atol=0)
 
 
 def test_blocks_that_cannot_improve_any_row_are_skipped(monkeypatch):

@@ -33,7 +33,7 @@ def copies(
     from geomem.boundary.files import claim, refuse_other
     from geomem.data.files import load_array, open_array
     from geomem.memorization import copy_table
-    from geomem.memorization.neighbors import check_finite
+    from geomem.memorization.rows import check_finite
 
     request = {  # the "request" of OUT: another request's result there is refused
         "samples": str(Path(samples).resolve()),

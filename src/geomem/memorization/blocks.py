@@ -18,7 +18,8 @@ import numpy as np
 
 from geomem import _validate
 from geomem.memorization.criteria import ratio_test
-from geomem.memorization.neighbors import Neighbors, check_basis, nearest_neighbors
+from geomem.memorization.neighbors import Neighbors, nearest_neighbors
+from geomem.memorization.rows import check_basis
 
 
 def block_neighbors(samples, train, bases: Sequence, k: int = 2, **search) -> list[Neighbors]:

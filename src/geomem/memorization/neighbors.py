@@ -1,13 +1,17 @@
 """Exact k nearest training points of each query, streamed over the training set
 (docs/science.md §9).
 
-Per chunk of training points x_j (shifted by the queries' mean into one reused buffer: the
-shift leaves distances unchanged and keeps the expanded form accurate far from the origin),
-the keys ||x_j||^2 - 2 q.x_j (||q - x_j||^2 less the row constant ||q||^2) come from one GEMM
-written next to the running best k of each query, and one top-k over [best | chunk] merges
-them. A row minimum of the block (~1/10 of a top-k's cost) first skips every query whose
-chunk holds nothing at or below its current k-th best (about k/j of the rows can change in
-chunk j for data in random order), so the top-k runs only over the rows that can change.
+Per chunk of training points x_j, one GEMM per block of queries writes the keys
+||x_j||^2 - 2 q.x_j (||q - x_j||^2 less the row constant ||q||^2) into a reused
+(queries x chunk) buffer, seen as groups of ``_WIDTH`` consecutive columns. One pass of
+group minima then does all the selecting: a query whose chunk holds nothing at or below its
+current k-th best is skipped (after the first chunks about k/j of the rows can change in chunk
+j), and for the others the k smallest keys of the chunk lie in the k groups with the smallest
+minima (any key outside them has k smaller group minima below it), so the top-k runs over
+[best k | those k groups] (k + k * _WIDTH numbers) instead of the whole chunk.
+Far from the origin (a query mean larger than a tenth of the queries' spread) both sides are
+first shifted by the queries' mean, which leaves distances unchanged and keeps the expanded
+form accurate; near it the rows are used as they are, without a copy.
 The final k distances are then recomputed exactly in float64 from the selected rows,
 which removes the cancellation error of the expanded form.
 Memory is flat in N: one chunk of training points and one (queries x chunk) block of
@@ -20,16 +24,24 @@ the convention of Gu et al. 2023's ``mem_ratio.py``; ratios d1/d2 do not depend 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from geomem import _validate
+from geomem.memorization.rows import (
+    as_dtype,
+    as_queries,
+    as_train,
+    check_basis,
+    check_finite,
+    gather_rows,
+    rows,
+)
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-_DENSE = 0.5  # above this fraction of rows to update, the top-k runs over the whole block
+_WIDTH = 64  # columns per group of the top-k pre-selection (a multiple of 16 floats)
+_OFFSET = 0.01  # centre when ||mean||^2 > _OFFSET * mean ||q - mean||^2 (the queries' spread)
 
 
 @dataclass(frozen=True)
@@ -95,8 +107,8 @@ def nearest_neighbors(
 
 
 def _nearest(queries, train, k, basis, exclude_self, chunk_size, query_chunk, dtype, device):
-    Q = _queries(queries)
-    X = _train(train, Q.shape[1])
+    Q = as_queries(queries)
+    X = as_train(train, Q.shape[1])
     U = None if basis is None else check_basis("basis", basis, Q.shape[1])
     M, N = Q.shape[0], X.shape[0]
     if exclude_self and M != N:
@@ -106,14 +118,28 @@ def _nearest(queries, train, k, basis, exclude_self, chunk_size, query_chunk, dt
         _validate.fail("k", f"an integer in [2, {k_max}] (at most the number of candidates)", k)
     chunk_size = _validate.positive_int("chunk_size", chunk_size)
     query_chunk = _validate.positive_int("query_chunk", query_chunk)
-    dtype = _dtype(dtype)
+    dtype = as_dtype(dtype)
     device = torch.device(device)
-    mu = Q.mean(0, dtype=np.float64)  # distances are shift-invariant; centring keeps the
-    q = _centred(Q, mu, U, dtype, device)  # expanded form accurate far from the origin
-    mu_t = torch.as_tensor(mu, dtype=dtype, device=device)
+    mu = _shift(Q, U)  # distances are shift-invariant; centring keeps the expanded form
+    if mu is None:  # accurate far from the origin; near it the rows are used as they are
+        q, mu_t = torch.as_tensor(Q, dtype=dtype).to(device), None
+    else:
+        q, mu_t = _centred(Q, mu, U, dtype, device), torch.as_tensor(mu, dtype=dtype, device=device)
     U_t = None if U is None else torch.as_tensor(U, dtype=dtype, device=device)
     _, best_i = _stream(q, X, k, mu_t, U_t, exclude_self, chunk_size, query_chunk)
     return _exact(Q, X, best_i.cpu().numpy(), U, query_chunk)
+
+
+def _shift(Q, U, rows: int = 256) -> np.ndarray | None:
+    """The queries' mean (d,) float64 when the rows are to be shifted by it (always with a
+    basis; without one when ||mean||^2 > _OFFSET * mean ||q - mean||^2), else None."""
+    mu = Q.mean(0, dtype=np.float64)
+    if U is not None:
+        return mu
+    spread = 0.0
+    for s in range(0, Q.shape[0], rows):  # no (M, d) float64 temporary
+        spread += float(np.square(Q[s : s + rows] - mu).sum())
+    return mu if float(mu @ mu) > _OFFSET * spread / Q.shape[0] else None
 
 
 def _centred(Q, mu, U, dtype, device, rows: int = 256) -> torch.Tensor:
@@ -131,7 +157,8 @@ def _centred(Q, mu, U, dtype, device, rows: int = 256) -> torch.Tensor:
 
 
 def _stream(q, X, k, mu, U, exclude_self, chunk_size, query_chunk):
-    """(M, k) squared-distance keys (minus ||q||^2) and indices of the k nearest rows of X."""
+    """(M, k) squared-distance keys (minus ||q||^2) and indices of the k nearest rows of X;
+    ``mu`` (or None: no shift) is subtracted from every training row first."""
     M, N = q.shape[0], X.shape[0]
     if not bool(torch.isfinite(torch.linalg.vector_norm(q, dim=1).square()).all()):
         _validate.fail(
@@ -139,56 +166,63 @@ def _stream(q, X, k, mu, U, exclude_self, chunk_size, query_chunk):
         )
     best_d = torch.full((M, k), math.inf, dtype=q.dtype, device=q.device)
     best_i = torch.full((M, k), -1, dtype=torch.int64, device=q.device)
-    n_max, qc = min(chunk_size, N), min(query_chunk, M)
-    raw = torch.empty(n_max, X.shape[1], dtype=q.dtype, device=q.device)  # reused buffers
-    block = torch.empty(qc, k + n_max, dtype=q.dtype, device=q.device)  # [best | chunk]
+    n_max = min(chunk_size, N)
+    w = min(_WIDTH, n_max)
+    raw = None if mu is None else torch.empty(n_max, X.shape[1], dtype=q.dtype, device=q.device)
+    block = torch.empty(min(query_chunk, M), -(-n_max // w) * w, dtype=q.dtype, device=q.device)
     for start in range(0, N, chunk_size):
         stop = min(start + chunk_size, N)
-        x = torch.sub(_rows(X, start, stop, q.dtype, q.device), mu, out=raw[: stop - start])
+        x = rows(X, start, stop, q.dtype, q.device)
+        x = x if mu is None else torch.sub(x, mu, out=raw[: stop - start])
         x = x if U is None else x @ U
         x2 = torch.linalg.vector_norm(x, dim=1).square_()  # no (n, d) temporary
         if not bool(torch.isfinite(x2).all()):  # NaN/inf anywhere in a row reach its norm
             _not_finite(X, start, stop, q.dtype)
+        n, S = stop - start, -(-(stop - start) // w)
         for qs in range(0, M, query_chunk):
             b = slice(qs, min(qs + query_chunk, M))
-            offset = qs if exclude_self else None
-            D = block[: b.stop - qs, : k + stop - start]
-            _update(q[b], x, x2, D, best_d[b], best_i[b], start, offset)
+            D = block[: b.stop - qs, : S * w]
+            torch.addmm(x2[None, :], q[b], x.T, alpha=-2.0, out=D[:, :n])
+            D[:, n:] = math.inf  # the last group's padding
+            if exclude_self:
+                _mask_self(D, qs, b.stop, start, stop)
+            _update(D.view(D.shape[0], S, w), best_d[b], best_i[b], start)
         del x, x2
     return best_d, best_i
 
 
-def _update(q, x, x2, D, best_d, best_i, start, self_offset):
-    """Merge one (queries x chunk) block into the running top-k (views), with one top-k.
-
-    D (B, k + n) is a buffer: D[:, :k] = current best, D[:, k:] = ||x||^2 - 2 q.x (one
-    GEMM; ||q||^2 is the same along a row, so it is left out of the keys)."""
-    k = best_d.shape[1]
-    D[:, :k] = best_d
-    torch.addmm(x2[None, :], q, x.T, alpha=-2.0, out=D[:, k:])
-    if self_offset is not None:
-        _mask_self(D[:, k:], self_offset, self_offset + q.shape[0], start, start + x.shape[0])
-    rows = None
-    if start > 0:  # a row whose chunk holds nothing <= its k-th best keeps its best as it is
-        rows = torch.nonzero(D[:, k:].amin(1) <= best_d.amax(1)).squeeze(1)
-        if rows.numel() == 0:
-            return
-        if rows.numel() > _DENSE * D.shape[0]:
-            rows = None
-    if rows is None:
-        vals, pos = torch.topk(D, k, dim=1, largest=False, sorted=False)
-        best_i.copy_(_merged(best_i, pos, start))
-        best_d.copy_(vals)
+def _update(D, best_d, best_i, start):
+    """Merge one block of keys D (B, S, w) (S groups of w columns of the chunk at ``start``)
+    into the running top-k (views): the rows that can change, the k groups with the smallest
+    minima in each, one top-k over [best | those groups]."""
+    k, w = best_d.shape[1], D.shape[2]
+    mins = D.amin(2)  # (B, S) group minima, the one pass over the block
+    rows = torch.nonzero(mins.amin(1) <= best_d.amax(1)).squeeze(1)
+    if rows.numel() == 0:
         return
-    vals, pos = torch.topk(D.index_select(0, rows), k, dim=1, largest=False, sorted=False)
-    best_i.index_copy_(0, rows, _merged(best_i.index_select(0, rows), pos, start))
-    best_d.index_copy_(0, rows, vals)
+    if rows.numel() < D.shape[0]:
+        mins, at = mins.index_select(0, rows), rows
+    else:
+        rows, at = None, torch.arange(D.shape[0], device=D.device)
+    groups = torch.topk(mins, min(k, D.shape[1]), dim=1, largest=False, sorted=False).indices
+    cand = D[at[:, None], groups].flatten(1)  # (rows, k w): the k groups of each row
+    old_d, old_i = (best_d, best_i) if rows is None else (best_d[rows], best_i[rows])
+    vals, pos = torch.topk(torch.cat([old_d, cand], 1), k, dim=1, largest=False, sorted=False)
+    idx = _merged(old_i, pos, start, groups, w)
+    if rows is None:
+        best_d.copy_(vals)
+        best_i.copy_(idx)
+    else:
+        best_d.index_copy_(0, rows, vals)
+        best_i.index_copy_(0, rows, idx)
 
 
-def _merged(best_i, pos, start):
-    """Training-row indices of top-k positions ``pos`` in [best | chunk] (chunk at ``start``)."""
+def _merged(best_i, pos, start, groups, w):
+    """Training-row indices of top-k positions ``pos`` in [best | groups of w columns]."""
     k = best_i.shape[1]
-    return torch.where(pos < k, best_i.gather(1, pos.clamp(max=k - 1)), pos + (start - k))
+    p = (pos - k).clamp(min=0)
+    col = groups.gather(1, p // w) * w + p % w
+    return torch.where(pos < k, best_i.gather(1, pos.clamp(max=k - 1)), col + start)
 
 
 def _not_finite(X, start, stop, dtype):
@@ -207,7 +241,7 @@ def _exact(Q, X, idx, U, query_chunk):
     M, k = idx.shape
     m = Q.shape[1] if U is None else U.shape[1]
     dist = np.empty((M, k))
-    rows = max(1, min(query_chunk // k, (1 << 16) // (k * Q.shape[1])))  # <= ~64k numbers
+    rows = max(1, min(query_chunk // k, (1 << 18) // (k * Q.shape[1])))  # <= ~256k numbers
     for s in range(0, M, rows):
         e = min(s + rows, M)
         x = gather_rows(X, idx[s:e].ravel()).reshape(e - s, k, -1)
@@ -217,75 +251,3 @@ def _exact(Q, X, idx, U, query_chunk):
         dist[s:e] = np.sqrt(np.einsum("mkd,mkd->mk", diff, diff)) / math.sqrt(m)
     order = np.lexsort((idx, dist), axis=1)  # by distance, ties by index
     return Neighbors(np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1))
-
-
-def _rows(X, start: int, stop: int, dtype, device) -> torch.Tensor:
-    """Rows ``start:stop`` as a tensor, without a copy where the dtype already matches."""
-    c = X[start:stop]
-    if isinstance(c, torch.Tensor):
-        return c.detach().to(device=device, dtype=dtype)
-    with warnings.catch_warnings():  # read-only (memmap) rows: only read, never written
-        warnings.simplefilter("ignore", UserWarning)
-        return torch.from_numpy(np.ascontiguousarray(c, dtype=_NP[dtype])).to(device)
-
-
-def chunk(X, start: int, stop: int, dtype, device) -> torch.Tensor:
-    """Rows ``start:stop`` of an array, memmap or tensor as a new tensor (callers modify it)."""
-    c = X[start:stop]
-    if isinstance(c, torch.Tensor):
-        return c.detach().to(device=device, dtype=dtype, copy=True)
-    return torch.from_numpy(np.array(c, dtype=_NP[dtype])).to(device)  # a memmap is read here
-
-
-def check_finite(X, name: str, chunk_size: int = 4096, start: int = 0, stop: int | None = None):
-    """Fail unless rows ``start:stop`` of ``X`` are finite, reading ``chunk_size`` at a time."""
-    stop = X.shape[0] if stop is None else stop
-    for s in range(start, stop, chunk_size):
-        e = min(s + chunk_size, stop)
-        if not bool(torch.isfinite(chunk(X, s, e, torch.float64, "cpu")).all()):
-            _validate.fail(name, "finite values", f"NaN/inf in rows {s}..{e - 1}")
-
-
-def gather_rows(X, idx: np.ndarray) -> np.ndarray:
-    """Rows ``idx`` of an array, memmap or tensor, as float64 numpy (reads only those rows)."""
-    if isinstance(X, torch.Tensor):
-        return X.detach()[torch.as_tensor(idx, device=X.device)].cpu().double().numpy()
-    return np.asarray(X[idx], dtype=np.float64)
-
-
-def check_basis(name: str, U, d: int) -> np.ndarray:
-    """Return ``U`` as a float64 (d, m) array with orthonormal columns."""
-    U = _validate.matrix(name, U).astype(np.float64)
-    if U.shape[0] != d or U.shape[1] > d:
-        _validate.fail(name, f"a (d, m) array with d = {d} rows and m <= d", f"shape {U.shape}")
-    err = float(np.abs(U.T @ U - np.eye(U.shape[1])).max())
-    if err > 1e-6:
-        _validate.fail(name, "orthonormal columns (U^T U = I)", f"max |U^T U - I| = {err:.2g}")
-    return U
-
-
-def _queries(Q) -> np.ndarray:
-    if isinstance(Q, torch.Tensor):
-        Q = Q.detach().cpu().numpy()
-    Q = _validate.matrix("queries", Q)  # float32 rows stay float32 (exact in float64 maths)
-    return Q if Q.dtype in (np.float32, np.float64) else Q.astype(np.float64)
-
-
-def _train(X, d: int):
-    if isinstance(X, torch.Tensor):
-        if X.is_complex() or X.dtype == torch.bool:
-            _validate.fail("train", "a real numeric tensor", f"dtype {X.dtype}", TypeError)
-        shape_only = np.broadcast_to(np.float32(0), tuple(X.shape))  # same checks, no copy
-        _validate.matrix("train", shape_only, d, finite=False)
-        return X
-    return _validate.matrix("train", X, d, finite=False)  # finiteness: chunk by chunk
-
-
-def _dtype(dtype) -> torch.dtype:
-    dtype = _DTYPES.get(dtype, dtype) if isinstance(dtype, str) else dtype
-    if dtype not in _NP:
-        _validate.fail("dtype", "float32 or float64", dtype)
-    return dtype
-
-
-_NP = {torch.float32: np.float32, torch.float64: np.float64}
