@@ -35,8 +35,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-# tilts of the importance mixture (beta = 0 is the data law itself)
-MIX_BETAS = (0.0, *(8.0**k for k in range(-2, 5)))
+# tilts of the importance mixture in units of v / max(s): the tilt p(y) e^{-beta E} is the law
+# seen at the effective noise v / beta, so these reach from the bulk (0: the law itself; noise
+# 8 max s) down to noise max(s) / 8^5 whatever v is
+MIX_SCALES = (0.0, *(8.0**k for k in range(-1, 6)))
 
 
 def groups_of(s: np.ndarray) -> list[tuple[int, int]]:
@@ -80,7 +82,8 @@ class _BlockLaw:
         """Mixture-of-tilts importance sample: E (R, M), alpha (R, M, G), q (R, M, G) and
         p (R, M), sum p = 1 (``normalise=False``: the raw ratios p(y) / q(y), of mean 1)."""
         R = self.x.shape[0]
-        E, al, q, logw = self._weighted(MIX_BETAS, per_tilt, R, rng)
+        betas = tuple(b * self.v / self.s.max() for b in MIX_SCALES)
+        E, al, q, logw = self._weighted(betas, per_tilt, R, rng)
         return E, al, q, _normalise(logw) if normalise else np.exp(logw)
 
     def weighted_sample(self, per_tilt: int, rng, normalise: bool = True):
