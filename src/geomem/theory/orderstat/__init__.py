@@ -31,13 +31,21 @@ class OrderStatOptions:
 
     draws: int = 128  # R independent query draws averaged per (N, v)
     per_tilt: int = 64  # importance samples per tilt of the mixture (8 tilts)
+    population_per_tilt: int = 512  # N = inf: the whole covariance is the cloud's (more draws)
     n_order: int = 48  # K lowest energies as individual points
     n_exact: int = 256  # N' <= n_exact: all points drawn from the law directly
     origin_cap: int = 4096  # sphere at the origin (equal weights): at most this many points
     threshold: float = 0.5  # tangent if the normalised eigenvalue is below this
 
     def __post_init__(self):
-        for name in ("draws", "per_tilt", "n_order", "n_exact", "origin_cap"):
+        for name in (
+            "draws",
+            "per_tilt",
+            "population_per_tilt",
+            "n_order",
+            "n_exact",
+            "origin_cap",
+        ):
             _validate.positive_int(name, getattr(self, name))
         if not 0 < self.threshold < 1:
             _validate.fail("threshold", "a number in (0, 1)", self.threshold)

@@ -167,7 +167,9 @@ def level_counts(s, slices, normalized, points, n_train, v, y0, z, cfg, rng) -> 
 def population_level_counts(s, slices, normalized, points, v, y0, z, cfg, rng) -> np.ndarray:
     """(R, K) kept counts of the population score (N = inf) at one noise level: C is the
     covariance of the law tilted by e^{-E} (the cloud with nothing truncated); flat data in
-    closed form, C = diag(s v / (s + v)); the sphere from the importance sample's moments."""
+    closed form, C = diag(s v / (s + v)); the sphere from the moments of an importance sample of
+    ``population_per_tilt`` draws per tilt (no order points here: the tilt at beta = 1 carries
+    everything, so its effective sample size sets the bias of the count)."""
     R, d = y0.shape
     if not normalized:
         C = np.broadcast_to(np.diag(s * v / (s + v)), (R, d, d))
@@ -178,7 +180,7 @@ def population_level_counts(s, slices, normalized, points, v, y0, z, cfg, rng) -
         C = Y.transpose(0, 2, 1) @ Y / Y.shape[1] - m[:, :, None] * m[:, None, :]
         return _counts(C, slices, v, cfg.threshold)
     law = make_law(s, y0 + z, v, True)
-    sample = _Sample(law, cfg.per_tilt, 0, rng)
+    sample = _Sample(law, cfg.population_per_tilt, 0, rng)
     m, S2 = law.moments(sample.tail_f[:, 0] / sample.tail_c[:, 0, None])
     return _counts(S2 - m[:, :, None] * m[:, None, :], slices, v, cfg.threshold)
 
