@@ -23,7 +23,7 @@ def demo(
         "rem",
         "--theory",
         help="Dashed lines: rem (the paper's, seconds) | orderstat (own point + order "
-        "statistics, right on the sphere; ~200 s more CPU).",
+        "statistics, right on the sphere; ~60 s more CPU).",
     ),
     dry_run: bool = DRY_RUN,
 ):

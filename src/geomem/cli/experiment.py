@@ -247,7 +247,7 @@ def block_order(
     noise_var: str = typer.Option(None, "--noise-var", help="v grid (default 10^-3.5..1, 22)."),
     seeds: str = typer.Option("0,1", "--seeds", help="Training draws per N."),
     n_points: int = typer.Option(8, "--n-points", help="Training points per draw."),
-    theory_draws: int = typer.Option(32, "--theory-draws"),
+    theory_draws: int = typer.Option(128, "--theory-draws"),
     dry_run: bool = DRY_RUN,
 ):
     """Which block is lost first: equal and swapped dimensions, flat and sphere, exact scores

@@ -25,7 +25,7 @@ def phase_diagram(
     threshold: float = typer.Option(0.5, "--threshold"),
     route: str = typer.Option("block-moments", "--route", help="block-moments | posterior | scan"),
     theory_draws: int = typer.Option(
-        32, "--theory-draws", help="Order-statistics theory: query draws per (N, v)."
+        128, "--theory-draws", help="Order-statistics theory: query draws per (N, v)."
     ),
     theory_seed: int = typer.Option(0, "--theory-seed", help="The theory's Monte Carlo seed."),
     ceiling_seeds: str = typer.Option(

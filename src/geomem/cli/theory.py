@@ -144,7 +144,7 @@ def kept(
         "orderstat", "--theory", help="orderstat (own point + order statistics) | rem"
     ),
     points: str = typer.Option("train", "--points", help="train | fresh | origin (orderstat)"),
-    draws: int = typer.Option(32, "--draws", help="orderstat: query draws per (N, v)."),
+    draws: int = typer.Option(128, "--draws", help="orderstat: query draws per (N, v)."),
     seed: int = typer.Option(0, "--seed", help="orderstat: Monte Carlo seed."),
     out: Path = typer.Option(..., "--out", help="Output JSON."),
 ):

@@ -36,8 +36,8 @@ class DemoConfig:
     n_noise: int = 50  # number of log-spaced noise levels
     n_points: int = 16  # query points per N
     seed: int = 0
-    theory: str = "rem"  # the dashed lines: rem (seconds) | orderstat (docs/theory.md; minutes:
-    # its sphere law costs ~200 s of CPU for the default grid, see docs/theory.md)
+    theory: str = "rem"  # the dashed lines: rem (free) | orderstat (docs/theory.md; its lines
+    # cost ~60 s of CPU on the loaded 2-core machine, 12 s of it the N's, the rest N = inf)
     version: str = field(default=geomem.__version__)
 
     def __post_init__(self):

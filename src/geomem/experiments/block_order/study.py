@@ -53,7 +53,7 @@ class BlockOrderConfig:
     noise_var: tuple[float, ...] = field(default_factory=_default_noise)
     seeds: tuple[int, ...] = (0, 1)
     n_points: int = 8
-    theory_draws: int = 32
+    theory_draws: int = 128
     threshold: float = 0.5
     version: str = field(default=geomem.__version__)
 

@@ -54,7 +54,7 @@ class PhaseConfig:
     point_noise: str = "matched"  # matched | none | a std in VE units
     threshold: float = 0.5  # tangent if the normalised eigenvalue is below this
     route: str = "block-moments"  # block-moments | posterior | scan (same counts)
-    theory_draws: int = 32  # order-statistics theory: query draws per (N, v)
+    theory_draws: int = 128  # order-statistics theory: query draws per (N, v)
     theory_seed: int = 0  # its Monte Carlo stream: seeds.rng(theory_seed, THEORY)
     ceiling_seeds: tuple[int, ...] = ()  # independent second measurement (empty: split halves)
     version: str = field(default=geomem.__version__)

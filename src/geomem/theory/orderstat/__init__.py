@@ -7,7 +7,7 @@ blocks, axis-aligned or rotated) at any N (cost independent of N), v and query k
 laws      the data law of one training point: flat Gaussian (exact tilts) and the sphere's
           angular central Gaussian (importance-corrected tilts)
 energies  the flat law's energy cumulant psi(beta) and its Lugannani-Rice counting function
-counts    order statistics, tilted positions, the cloud and the block counts
+counts    order statistics, their positions, the cloud and the block counts
 """
 
 from __future__ import annotations
@@ -29,16 +29,23 @@ POINTS = ("train", "fresh", "origin")
 class OrderStatOptions:
     """Numerical knobs of the predictor (the defaults are the committed results')."""
 
-    draws: int = 32  # R independent query draws averaged per (N, v)
-    per_tilt: int = 128  # importance samples per tilt of the mixture (12 tilts)
+    draws: int = 128  # R independent query draws averaged per (N, v)
+    per_tilt: int = 64  # importance samples per tilt of the mixture (8 tilts)
+    population_per_tilt: int = 512  # N = inf: the whole covariance is the cloud's (more draws)
     n_order: int = 48  # K lowest energies as individual points
     n_exact: int = 256  # N' <= n_exact: all points drawn from the law directly
-    n_cloud: int = 512  # draws of the tilt at beta = 1 giving the cloud's moments
     origin_cap: int = 4096  # sphere at the origin (equal weights): at most this many points
     threshold: float = 0.5  # tangent if the normalised eigenvalue is below this
 
     def __post_init__(self):
-        for name in ("draws", "per_tilt", "n_order", "n_exact", "n_cloud", "origin_cap"):
+        for name in (
+            "draws",
+            "per_tilt",
+            "population_per_tilt",
+            "n_order",
+            "n_exact",
+            "origin_cap",
+        ):
             _validate.positive_int(name, getattr(self, name))
         if not 0 < self.threshold < 1:
             _validate.fail("threshold", "a number in (0, 1)", self.threshold)
