@@ -81,3 +81,12 @@ def seed(name: str, value: int) -> int:
     if value < 0:
         fail(name, "an integer >= 0", value)
     return int(value)
+
+
+def out_dir(name: str, path) -> None:
+    """Fail unless ``path`` is a directory or does not exist yet (an output folder)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        fail(name, "a directory", f"{path} (a file)")

@@ -40,8 +40,7 @@ def demo(
         seed=seed,
         theory=theory,
     )
-    if out.exists() and not out.is_dir():
-        _validate.fail("--out", "a directory", f"{out} (a file)")
+    _validate.out_dir("--out", out)
     refuse_other("--out", out / "config.json", to_dict(cfg), key=None)
     sizes.check_count("--n-noise", n_noise)
     n = max(max(cfg.n_train), cfg.population_n)

@@ -117,8 +117,7 @@ def images(
 
 
 def _check_sweep_dir(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        _validate.fail("--out", "a directory", f"{out} (a file)")
+    _validate.out_dir("--out", out)
 
 
 @app.command("copies")
@@ -265,8 +264,7 @@ def block_order(
         theory_draws=theory_draws,
         **kw,
     )
-    if out.exists() and not out.is_dir():
-        _validate.fail("--out", "a directory", f"{out} (a file)")
+    _validate.out_dir("--out", out)
     exit_if_dry_run(dry_run, cfg)
     m = run_in_dir(cfg, out, run_block_order, progress=True)
     typer.echo(f"wrote {out}: block_order.png, metrics.json ({m['seconds']} s)")

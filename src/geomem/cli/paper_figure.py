@@ -37,8 +37,7 @@ def paper_figure(
     )
     from geomem.runs.base import check_run_dir, run_in_dir
 
-    if out.exists() and not out.is_dir():
-        _validate.fail("--out", "a directory", f"{out} (a file)")
+    _validate.out_dir("--out", out)
     check_device("--device", device)
     cfg = PaperFigureConfig(
         model=model,

@@ -35,8 +35,7 @@ def paper_network(
     from geomem.runs.base import check_run_dir
 
     folders = [s.strip() for s in runs.split(",") if s.strip()]
-    if out.exists() and not out.is_dir():
-        _validate.fail("--out", "a directory", f"{out} (a file)")
+    _validate.out_dir("--out", out)
     check_device("--device", device)
     cfg = PaperNetworkConfig(
         tau_noise_var=tau_noise_var,

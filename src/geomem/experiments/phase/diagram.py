@@ -226,8 +226,7 @@ def check_inputs(cfg: PhaseConfig, run_dir: str | Path) -> None:
     """Everything the run would refuse, before the first write: the output directory (a file,
     or one holding another phase diagram's config) and the memory of the largest cell."""
     run_dir = Path(run_dir)
-    if run_dir.exists() and not run_dir.is_dir():
-        _validate.fail("out", "a directory", f"{run_dir} (a file)")
+    _validate.out_dir("out", run_dir)
     old = run_dir / "config.json"
     if old.exists():
         mine = json.loads(json.dumps(asdict(cfg)))

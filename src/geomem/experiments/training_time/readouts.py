@@ -68,8 +68,7 @@ class PaperNetworkConfig:
 
 def start_out(cfg: PaperNetworkConfig, out: Path) -> None:
     """Make ``out`` and write config.json first (refused: a folder holding another config)."""
-    if out.exists() and not out.is_dir():
-        _validate.fail("out", "a directory", f"{out} (a file)")
+    _validate.out_dir("out", out)
     check_run_dir(cfg, out)
     out.mkdir(parents=True, exist_ok=True)
     if not (out / "config.json").exists():
