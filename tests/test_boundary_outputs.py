@@ -33,39 +33,47 @@ def _waiters(folder: Path) -> set[int]:
     return pids
 
 
-@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
-def test_two_configs_into_one_out_cannot_both_win(tmp_path):
-    out = tmp_path / "c.json"
+def _race(folder: Path, argvs: list[list[str]], written: Path, timeout: int) -> list:
+    """Start ``argvs`` as real processes while this test holds ``folder``'s lock, wait until the
+    kernel lists every one as blocked on it (the event), check that ``written`` does not exist
+    yet, then release the lock: (exit code, stdout, stderr) per process, in ``argvs``' order."""
     env = {**os.environ, "PYTHONPATH": SRC}
-    base = [sys.executable, "-m", "geomem", "theory", "critical-noise", "--n-train", "100"]
-    fd = os.open(tmp_path, os.O_RDONLY)
+    fd = os.open(folder, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_EX)  # as if a third writer were renaming right now
     procs = [
-        subprocess.Popen(
-            [*base, "--stds", stds, "--out", str(out)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for stds in ("1", "2")
+        subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for argv in argvs
     ]
     try:
-        # the event: both processes passed their checks and wait on the lock (polled; a
-        # process that ends instead, e.g. one that never locks, ends the wait too)
+        # the event: every process passed its checks and waits on the lock (polled; a process
+        # that ends instead, e.g. one that never locks, ends the wait too)
         want = {p.pid for p in procs}
-        while not want <= _waiters(tmp_path) and all(p.poll() is None for p in procs):
+        while not want <= _waiters(folder) and all(p.poll() is None for p in procs):
             time.sleep(0.005)  # paces the poll only; the condition above is the sync
         assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
-        assert not out.exists()
+        assert not written.exists()
     finally:
-        os.close(fd)  # releases the lock: the two now race for it
-    results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
+        os.close(fd)  # releases the lock: they now race for it
+    return [(p.wait(timeout=timeout), *p.communicate()) for p in procs]
+
+
+def _one_winner(results: list, loser_says: str) -> int:
+    """Exactly one process won (exit 0) and the other was refused in one line saying
+    ``loser_says`` (exit 2); the winner's index."""
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 2], results
     loser = next(err for code, _, err in results if code == 2)
-    assert loser.splitlines() == [loser.strip()] and "--out: expected a new path" in loser
-    winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
+    assert loser.splitlines() == [loser.strip()] and loser_says in loser
+    return next(i for i, (code, _, _) in enumerate(results) if code == 0)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
+def test_two_configs_into_one_out_cannot_both_win(tmp_path):
+    out = tmp_path / "c.json"
+    base = [sys.executable, "-m", "geomem", "theory", "critical-noise", "--n-train", "100"]
+    argvs = [[*base, "--stds", stds, "--out", str(out)] for stds in ("1", "2")]
+    results = _race(tmp_path, argvs, out, timeout=120)
+    winner = _one_winner(results, "--out: expected a new path")
     assert json.loads(out.read_text())["stds"] == [[1.0], [2.0]][winner]
 
 
@@ -141,34 +149,10 @@ def test_two_trainings_into_one_run_dir_cannot_both_win(tmp_path):
     different runs started at once into one --out, one trains and the other is refused."""
     run = tmp_path / "run"
     run.mkdir()
-    env = {**os.environ, "PYTHONPATH": SRC}
     base = [sys.executable, "-m", "geomem", "train", "--n-train", "20", "--steps", "2"]
-    fd = os.open(run, os.O_RDONLY)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    procs = [
-        subprocess.Popen(
-            [*base, "--width", width, "--out", str(run)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for width in ("16", "32")
-    ]
-    try:
-        want = {p.pid for p in procs}
-        while not want <= _waiters(run) and all(p.poll() is None for p in procs):
-            time.sleep(0.005)  # paces the poll only; the condition above is the sync
-        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
-        assert not (run / "config.json").exists()
-    finally:
-        os.close(fd)
-    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
-    codes = sorted(code for code, _, _ in results)
-    assert codes == [0, 2], results
-    loser = next(err for code, _, err in results if code == 2)
-    assert loser.splitlines() == [loser.strip()] and "out: expected an empty directory" in loser
-    winner = next(i for i, (code, _, _) in enumerate(results) if code == 0)
+    argvs = [[*base, "--width", width, "--out", str(run)] for width in ("16", "32")]
+    results = _race(run, argvs, run / "config.json", timeout=300)
+    winner = _one_winner(results, "out: expected an empty directory")
     assert json.loads((run / "config.json").read_text())["width"] == [16, 32][winner]
 
 
